@@ -1,0 +1,170 @@
+package webhookreceiver
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/confmap"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+)
+
+// Config is the receiver's configuration.
+type Config struct {
+	// ServerConfig carries every confighttp server option: endpoint, tls,
+	// auth, max_request_body_size, read_header_timeout, ...
+	confighttp.ServerConfig `mapstructure:",squash"`
+
+	Dedup     DedupConfig     `mapstructure:"dedup"`
+	Lifecycle LifecycleConfig `mapstructure:"lifecycle"`
+
+	// HealthPath answers GET with 200 while the receiver runs; off when empty.
+	HealthPath string `mapstructure:"health_path"`
+
+	// Platforms holds every other key: one block per enabled platform
+	// (attendee, iotum, eventsair, airmeet). Each platform decodes its own
+	// block into its own type, so that adding a platform touches no code here.
+	Platforms map[string]any `mapstructure:",remain"`
+}
+
+// DedupConfig bounds what is remembered of past deliveries.
+type DedupConfig struct {
+	// Window is how long a delivery key is remembered.
+	Window time.Duration `mapstructure:"window"`
+	// MaxKeys bounds the in-memory store; the oldest keys go first.
+	MaxKeys int `mapstructure:"max_keys"`
+}
+
+// LifecycleConfig bounds how long a lifecycle may stay open.
+type LifecycleConfig struct {
+	// Timeout closes, as incomplete, a lifecycle open for longer than this.
+	Timeout time.Duration `mapstructure:"timeout"`
+}
+
+const (
+	defaultEndpoint          = "localhost:8088"
+	defaultMaxBodySize       = 5 << 20
+	defaultReadHeaderTimeout = 10 * time.Second
+	defaultReadTimeout       = 30 * time.Second
+	defaultDedupWindow       = 72 * time.Hour
+	defaultDedupMaxKeys      = 1_000_000
+	defaultLifecycleTimeout  = 24 * time.Hour
+)
+
+func createDefaultConfig() component.Config {
+	server := confighttp.NewDefaultServerConfig()
+	server.NetAddr.Endpoint = defaultEndpoint
+	server.MaxRequestBodySize = defaultMaxBodySize
+	server.ReadHeaderTimeout = defaultReadHeaderTimeout
+	server.ReadTimeout = defaultReadTimeout
+	return &Config{
+		ServerConfig: server,
+		Dedup:        DedupConfig{Window: defaultDedupWindow, MaxKeys: defaultDedupMaxKeys},
+		Lifecycle:    LifecycleConfig{Timeout: defaultLifecycleTimeout},
+	}
+}
+
+// Validate reports every problem at once and never changes cfg.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if cfg.Dedup.Window <= 0 {
+		errs = append(errs, errors.New("dedup::window: must be positive"))
+	}
+	if cfg.Dedup.MaxKeys <= 0 {
+		errs = append(errs, errors.New("dedup::max_keys: must be positive"))
+	}
+	if cfg.Lifecycle.Timeout <= 0 {
+		errs = append(errs, errors.New("lifecycle::timeout: must be positive"))
+	}
+	if cfg.HealthPath != "" && !strings.HasPrefix(cfg.HealthPath, "/") {
+		errs = append(errs, errors.New("health_path: must start with /"))
+	}
+	platforms, err := cfg.platforms()
+	errs = append(errs, err)
+	if err == nil && len(platforms) == 0 {
+		errs = append(errs, fmt.Errorf("no platform configured: add at least one of %s", strings.Join(platformKeys(), ", ")))
+	}
+	paths := map[string]string{}
+	if cfg.HealthPath != "" {
+		paths[cfg.HealthPath] = "health_path"
+	}
+	for _, p := range platforms {
+		path := provider.CommonOf(p.config).Path
+		if other, dup := paths[path]; dup {
+			errs = append(errs, fmt.Errorf("%s::path: %q is already used by %s", p.factory.Key, path, other))
+		}
+		paths[path] = p.factory.Key
+	}
+	return errors.Join(errs...)
+}
+
+// platform is an enabled platform with its decoded configuration.
+type platform struct {
+	factory provider.Factory
+	config  provider.Config
+}
+
+// platforms decodes the block of every configured platform, in the order of
+// the registry, and reports every unknown key and invalid block.
+func (cfg *Config) platforms() ([]platform, error) {
+	var errs []error
+	for key := range cfg.Platforms {
+		if _, ok := lookupFactory(key); !ok {
+			errs = append(errs, fmt.Errorf("%s: unknown option or platform (platforms: %s)", key, strings.Join(platformKeys(), ", ")))
+		}
+	}
+	var out []platform
+	for _, f := range factories {
+		raw, ok := cfg.Platforms[f.Key]
+		if !ok {
+			continue
+		}
+		pc, err := decodePlatform(f, raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", f.Key, err))
+			continue
+		}
+		if err := pc.Validate(); err != nil {
+			errs = append(errs, prefixEach(f.Key, err)...)
+			continue
+		}
+		out = append(out, platform{factory: f, config: pc})
+	}
+	slices.SortStableFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return out, errors.Join(errs...)
+}
+
+// prefixEach puts the platform's key before each of the joined errors, so
+// that every line of the report names the option it is about.
+func prefixEach(key string, err error) []error {
+	var out []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			out = append(out, prefixEach(key, e)...)
+		}
+		return out
+	}
+	return []error{fmt.Errorf("%s::%w", key, err)}
+}
+
+// decodePlatform decodes one platform block over the platform's defaults. A
+// key present with no value ("eventsair:") enables the platform with its
+// defaults, which its Validate then reports as lacking secrets.
+func decodePlatform(f provider.Factory, raw any) (provider.Config, error) {
+	pc := f.NewConfig()
+	if raw != nil {
+		m, ok := raw.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("must be a mapping of options, got %T", raw)
+		}
+		if err := confmap.NewFromStringMap(m).Unmarshal(pc); err != nil {
+			return nil, err
+		}
+	}
+	return pc, nil
+}

@@ -1,0 +1,128 @@
+package webhookreceiver
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/confmap/provider/envprovider"
+	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/metadata"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider/eventsair"
+)
+
+const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// loadConfig reads one receiver of testdata/config.yaml over the defaults.
+func loadConfig(t *testing.T, name string) *Config {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+	require.NoError(t, err)
+	cfg := createDefaultConfig().(*Config)
+	require.NoError(t, sub.Unmarshal(cfg))
+	return cfg
+}
+
+func TestConfigFull(t *testing.T) {
+	cfg := loadConfig(t, "full")
+	require.NoError(t, confmap.Validate(cfg))
+	require.Equal(t, "0.0.0.0:9999", cfg.NetAddr.Endpoint)
+	require.EqualValues(t, 65536, cfg.MaxRequestBodySize)
+	require.Equal(t, 3*time.Second, cfg.ReadHeaderTimeout)
+	require.Equal(t, "/healthz", cfg.HealthPath)
+	require.Equal(t, DedupConfig{Window: 24 * time.Hour, MaxKeys: 5000}, cfg.Dedup)
+	require.Equal(t, 2*time.Hour, cfg.Lifecycle.Timeout)
+
+	platforms, err := cfg.platforms()
+	require.NoError(t, err)
+	require.Len(t, platforms, 1)
+	ea := platforms[0].config.(*eventsair.Config)
+	require.Equal(t, "/hooks/eventsair", ea.Path)
+	require.Equal(t, "registrations", ea.ServiceName)
+	require.Equal(t, []configopaque.String{testSecret, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, ea.Secrets)
+	require.Equal(t, 90*time.Second, ea.Tolerance)
+}
+
+func TestConfigDefaults(t *testing.T) {
+	cfg := loadConfig(t, "minimal")
+	require.NoError(t, confmap.Validate(cfg))
+	require.Equal(t, "localhost:8088", cfg.NetAddr.Endpoint)
+	require.EqualValues(t, 5<<20, cfg.MaxRequestBodySize)
+	require.Equal(t, 10*time.Second, cfg.ReadHeaderTimeout)
+	require.Equal(t, 30*time.Second, cfg.ReadTimeout)
+	require.Equal(t, 72*time.Hour, cfg.Dedup.Window)
+	require.Equal(t, 24*time.Hour, cfg.Lifecycle.Timeout)
+	require.Empty(t, cfg.HealthPath)
+	platforms, err := cfg.platforms()
+	require.NoError(t, err)
+	ea := platforms[0].config.(*eventsair.Config)
+	require.Equal(t, "/eventsair", ea.Path)
+	require.Equal(t, 5*time.Minute, ea.Tolerance)
+}
+
+func TestConfigInvalid(t *testing.T) {
+	tests := map[string][]string{
+		"no_platform":             {"no platform configured: add at least one of eventsair"},
+		"no_secrets":              {"eventsair::secrets: at least one is required"},
+		"empty_block":             {"eventsair::secrets: at least one is required"},
+		"typo":                    {`atendee: unknown option or platform (platforms: eventsair)`},
+		"path_clash":              {`eventsair::path: "/eventsair" is already used by health_path`},
+		"block_not_a_map":         {"eventsair: must be a mapping of options"},
+		"unknown_platform_option": {"eventsair:", "secret"},
+		"many_problems": {
+			"dedup::window: must be positive",
+			"lifecycle::timeout: must be positive",
+			"health_path: must start with /",
+			"eventsair::path: must start with /",
+			"eventsair::secrets[0]: is not base64",
+			"eventsair::tolerance: must be positive",
+		},
+	}
+	for name, wants := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := loadConfig(t, name)
+			before := fmt.Sprintf("%#v", cfg)
+			err := confmap.Validate(cfg)
+			require.Error(t, err)
+			for _, want := range wants {
+				require.ErrorContains(t, err, want)
+			}
+			require.NotContains(t, err.Error(), "%%%", "no secret in errors")
+			require.Equal(t, before, fmt.Sprintf("%#v", cfg), "Validate never changes the config")
+		})
+	}
+}
+
+// Secrets usually come from environment variables: the expanded values must
+// reach the platform's own types intact.
+func TestConfigFromEnvironment(t *testing.T) {
+	t.Setenv("TEST_EVENTSAIR_SECRET", testSecret)
+	t.Setenv("TEST_TOLERANCE", "90s")
+	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
+		URIs:              []string{"file:" + filepath.Join("testdata", "env.yaml")},
+		ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory(), envprovider.NewFactory()},
+	})
+	require.NoError(t, err)
+	conf, err := resolver.Resolve(context.Background())
+	require.NoError(t, err)
+	sub, err := conf.Sub("webhook")
+	require.NoError(t, err)
+	cfg := createDefaultConfig().(*Config)
+	require.NoError(t, sub.Unmarshal(cfg))
+	require.NoError(t, confmap.Validate(cfg))
+	platforms, err := cfg.platforms()
+	require.NoError(t, err)
+	ea := platforms[0].config.(*eventsair.Config)
+	require.Equal(t, []configopaque.String{testSecret, "12345678"}, ea.Secrets[:2])
+	require.Equal(t, 90*time.Second, ea.Tolerance)
+}

@@ -1,0 +1,192 @@
+//go:build e2e
+
+package webhookreceiver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// TestE2EEventsAir runs the ocb distribution (built by `make e2e`, path in
+// OTELCOL_EVENTHOOKS) on loopback with the file exporter, sends signed
+// EventsAir deliveries over HTTP, and reads what the exporter wrote.
+func TestE2EEventsAir(t *testing.T) {
+	bin := os.Getenv("OTELCOL_EVENTHOOKS")
+	require.NotEmpty(t, bin, "OTELCOL_EVENTHOOKS names the distribution's binary; run `make e2e`")
+	dir := t.TempDir()
+	port := freePort(t)
+	logsFile := filepath.Join(dir, "logs.jsonl")
+	config := fmt.Sprintf(`
+receivers:
+  webhook:
+    endpoint: 127.0.0.1:%d
+    health_path: /health
+    eventsair:
+      secrets: [%s]
+exporters:
+  file:
+    path: %s
+    flush_interval: 100ms
+  debug:
+processors:
+  batch:
+    timeout: 100ms
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    logs:
+      receivers: [webhook]
+      processors: [batch]
+      exporters: [file]
+    traces:
+      receivers: [webhook]
+      exporters: [debug]
+`, port, testSecret, logsFile)
+	configFile := filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.WriteFile(configFile, []byte(config), 0o600))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	output := &lockedBuffer{}
+	cmd := exec.CommandContext(ctx, bin, "--config", configFile)
+	cmd.Stdout, cmd.Stderr = output, output
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		// Stop by PID: SIGTERM, then SIGKILL if it does not exit in time.
+		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("collector output:\n%s", output.String())
+		}
+	})
+
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/health")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 30*time.Second, 100*time.Millisecond, "the collector never became healthy")
+
+	url := base + "/eventsair"
+	require.Equal(t, http.StatusOK, do(t, signedEventsAir(t, url, "msg_e2e_1", registration)).status)
+	require.Equal(t, http.StatusOK, do(t, signedEventsAir(t, url, "msg_e2e_1", registration)).status, "the platform's retry")
+
+	tampered := signedEventsAir(t, url, "msg_e2e_2", registration)
+	tampered.Body = http.NoBody
+	tampered.ContentLength = 0
+	require.Equal(t, http.StatusUnauthorized, do(t, tampered).status)
+
+	stale := newRequest(t, http.MethodPost, url, registration)
+	old := time.Now().Add(-10 * time.Minute).Unix()
+	stale.Header.Set("webhook-id", "msg_e2e_3")
+	stale.Header.Set("webhook-timestamp", strconv.FormatInt(old, 10))
+	stale.Header.Set("webhook-signature", standardWebhooksSignature(testSecret, "msg_e2e_3", old, registration))
+	require.Equal(t, http.StatusUnauthorized, do(t, stale).status)
+
+	// A second, different delivery to know when the exporter has written
+	// everything that came before it.
+	require.Equal(t, http.StatusOK, do(t, signedEventsAir(t, url, "msg_e2e_4", strings.Replace(registration, "r1", "r2", 1))).status)
+
+	var records []plog.LogRecord
+	require.Eventually(t, func() bool {
+		records = readLogRecords(t, logsFile)
+		return len(records) >= 2
+	}, 20*time.Second, 100*time.Millisecond, "the file exporter wrote no records")
+	time.Sleep(300 * time.Millisecond) // anything written late would be a duplicate
+	records = readLogRecords(t, logsFile)
+	require.Len(t, records, 2, "one record per accepted delivery: the retry and the rejected ones emit nothing")
+
+	lr := records[0]
+	require.Equal(t, "eventsair.Event.Registration.Created", lr.EventName())
+	require.Equal(t, "msg_e2e_1", lr.Attributes().AsRaw()["webhook.delivery_id"])
+	require.Equal(t, "r1", lr.Attributes().AsRaw()["eventsair.registration.id"])
+	require.Equal(t, time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC), lr.Timestamp().AsTime())
+	require.Equal(t, "Event.Registration.Created", lr.Body().Map().AsRaw()["type"])
+	require.Equal(t, "r2", records[1].Attributes().AsRaw()["eventsair.registration.id"])
+	require.NotContains(t, output.String(), testSecret[len("whsec_"):], "the secret is never logged")
+}
+
+// lockedBuffer collects the collector's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// readLogRecords reads the file exporter's output: one OTLP/JSON document
+// per line.
+func readLogRecords(t *testing.T, path string) []plog.LogRecord {
+	t.Helper()
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	require.NoError(t, err)
+	defer f.Close()
+	var out []plog.LogRecord
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	var u plog.JSONUnmarshaler
+	for sc.Scan() {
+		ld, err := u.UnmarshalLogs(sc.Bytes())
+		if err != nil {
+			continue // a line still being written
+		}
+		for i := 0; i < ld.ResourceLogs().Len(); i++ {
+			sls := ld.ResourceLogs().At(i).ScopeLogs()
+			for j := 0; j < sls.Len(); j++ {
+				for k := 0; k < sls.At(j).LogRecords().Len(); k++ {
+					out = append(out, sls.At(j).LogRecords().At(k))
+				}
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,122 @@
+// Package dedup remembers which deliveries were already accepted, so that a
+// platform's retry of an accepted delivery is answered without emitting it again.
+package dedup
+
+import (
+	"context"
+	"crypto/sha256"
+	"sync"
+	"time"
+)
+
+// Store remembers delivery keys for a window of time. A durable
+// implementation (over a storage extension) serves as well as Memory.
+type Store interface {
+	// Seen reports whether key was remembered within the window.
+	Seen(ctx context.Context, key string) (bool, error)
+	// Remember records key as seen from now on.
+	Remember(ctx context.Context, key string) error
+}
+
+// generations is how many slices the window is cut into: a key is forgotten
+// between window and window*(1+1/generations) after it was remembered.
+const generations = 4
+
+// digest is what Memory keeps of a key: 16 bytes of its SHA-256, whatever the
+// key's length, so that a million keys fit in a few tens of megabytes.
+type digest [16]byte
+
+func digestOf(key string) digest {
+	sum := sha256.Sum256([]byte(key))
+	return digest(sum[:16])
+}
+
+// Memory is a Store in memory, bounded in time and in size. Keys are kept in
+// generations, each spanning window/generations; the oldest generation is
+// dropped when it leaves the window, or early when the store is full.
+type Memory struct {
+	mu     sync.Mutex
+	now    func() time.Time
+	span   time.Duration
+	perGen int // keys one generation may hold
+	size   int
+	// gens[0] is the current generation; started is when it began.
+	gens    [generations + 1]map[digest]struct{}
+	started time.Time
+}
+
+// NewMemory returns a Memory remembering keys for window, at most maxKeys of
+// them. now is the clock; time.Now when nil.
+func NewMemory(window time.Duration, maxKeys int, now func() time.Time) *Memory {
+	if now == nil {
+		now = time.Now
+	}
+	m := &Memory{now: now, span: window / generations, started: now()}
+	// All generations full hold exactly maxKeys.
+	m.perGen = max(1, maxKeys/len(m.gens))
+	for i := range m.gens {
+		m.gens[i] = map[digest]struct{}{}
+	}
+	return m
+}
+
+// Seen implements Store.
+func (m *Memory) Seen(_ context.Context, key string) (bool, error) {
+	d := digestOf(key)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rotate()
+	for _, g := range m.gens {
+		if _, ok := g[d]; ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Remember implements Store.
+func (m *Memory) Remember(_ context.Context, key string) error {
+	d := digestOf(key)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rotate()
+	if _, ok := m.gens[0][d]; ok {
+		return nil
+	}
+	// A full generation starts the next one early: the bound on memory
+	// holds under any traffic, at the cost of a shorter window.
+	if len(m.gens[0]) >= m.perGen {
+		m.shift()
+		m.started = m.now()
+	}
+	m.gens[0][d] = struct{}{}
+	m.size++
+	return nil
+}
+
+// Len returns how many keys are remembered.
+func (m *Memory) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.size
+}
+
+// rotate starts new generations for the time that passed, dropping the ones
+// that fell out of the window.
+func (m *Memory) rotate() {
+	now := m.now()
+	for n := 0; now.Sub(m.started) >= m.span && n <= generations; n++ {
+		m.shift()
+		m.started = m.started.Add(m.span)
+	}
+	if now.Sub(m.started) >= m.span { // idle for longer than the whole window
+		m.started = now
+	}
+}
+
+// shift drops the oldest generation and starts an empty current one.
+func (m *Memory) shift() {
+	m.size -= len(m.gens[generations])
+	copy(m.gens[1:], m.gens[:generations])
+	m.gens[0] = map[digest]struct{}{}
+}

@@ -1,0 +1,95 @@
+package dedup
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func seen(t *testing.T, m *Memory, key string) bool {
+	t.Helper()
+	ok, err := m.Seen(context.Background(), key)
+	require.NoError(t, err)
+	return ok
+}
+
+func TestMemoryRemembersWithinWindow(t *testing.T) {
+	c := &clock{time.Unix(1_700_000_000, 0)}
+	m := NewMemory(time.Hour, 100, c.now)
+	require.False(t, seen(t, m, "a"))
+	require.NoError(t, m.Remember(context.Background(), "a"))
+	require.True(t, seen(t, m, "a"))
+	require.False(t, seen(t, m, "b"))
+
+	c.t = c.t.Add(59 * time.Minute)
+	require.True(t, seen(t, m, "a"), "still within the window")
+	c.t = c.t.Add(16*time.Minute + time.Second) // window plus one generation
+	require.False(t, seen(t, m, "a"), "forgotten after the window")
+	require.Equal(t, 0, m.Len())
+}
+
+func TestMemoryForgetsAfterLongIdle(t *testing.T) {
+	c := &clock{time.Unix(1_700_000_000, 0)}
+	m := NewMemory(time.Hour, 100, c.now)
+	require.NoError(t, m.Remember(context.Background(), "a"))
+	c.t = c.t.Add(1000 * time.Hour)
+	require.False(t, seen(t, m, "a"))
+	require.NoError(t, m.Remember(context.Background(), "b"))
+	c.t = c.t.Add(30 * time.Minute)
+	require.True(t, seen(t, m, "b"), "generations restart from the idle time, not the old one")
+}
+
+func TestMemoryIsBounded(t *testing.T) {
+	c := &clock{time.Unix(1_700_000_000, 0)}
+	m := NewMemory(time.Hour, 100, c.now)
+	for i := range 1000 {
+		require.NoError(t, m.Remember(context.Background(), fmt.Sprint("key-", i)))
+		require.LessOrEqual(t, m.Len(), 100)
+	}
+	require.True(t, seen(t, m, "key-999"), "the newest keys stay")
+	require.False(t, seen(t, m, "key-0"), "the oldest go first")
+}
+
+func TestMemoryRememberTwiceCountsOnce(t *testing.T) {
+	m := NewMemory(time.Hour, 100, nil)
+	require.NoError(t, m.Remember(context.Background(), "a"))
+	require.NoError(t, m.Remember(context.Background(), "a"))
+	require.Equal(t, 1, m.Len())
+}
+
+// BenchmarkMemoryMillionKeys reports the heap that one million remembered
+// delivery keys take (DESIGN.md §9: under 150 MB).
+func BenchmarkMemoryMillionKeys(b *testing.B) {
+	for range b.N {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		m := NewMemory(72*time.Hour, 1_000_000, nil)
+		for i := range 1_000_000 {
+			_ = m.Remember(context.Background(), fmt.Sprintf("3e0f3c42-5f6b-4e8a-9d0e-%012d", i))
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "MB/1M-keys")
+		runtime.KeepAlive(m)
+	}
+}
+
+func BenchmarkMemorySeenRemember(b *testing.B) {
+	m := NewMemory(72*time.Hour, 1_000_000, nil)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := range b.N {
+		k := fmt.Sprint("delivery-", i)
+		_, _ = m.Seen(ctx, k)
+		_ = m.Remember(ctx, k)
+	}
+}

@@ -1,0 +1,38 @@
+// Package eventsair receives EventsAir webhooks, signed with the Standard
+// Webhooks scheme. EventsAir sends thin payloads (identifiers only) whose list
+// of types keeps growing, so every "...Id" field becomes an attribute whatever
+// the type. EventsAir has no lifecycles: it yields logs only.
+package eventsair
+
+import (
+	"time"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+)
+
+const key = "eventsair"
+
+// Factory describes EventsAir to the receiver.
+var Factory = provider.Factory{
+	Key:       key,
+	NewConfig: newConfig,
+	New:       newProvider,
+}
+
+type eventsAir struct {
+	keys      [][]byte
+	tolerance time.Duration
+}
+
+func newProvider(cfg provider.Config, _ func() time.Time) (provider.Provider, error) {
+	c := cfg.(*Config)
+	p := &eventsAir{tolerance: c.Tolerance}
+	for _, s := range c.Secrets {
+		k, err := decodeSecret(s)
+		if err != nil {
+			return nil, err
+		}
+		p.keys = append(p.keys, k)
+	}
+	return p, nil
+}

@@ -1,0 +1,84 @@
+// Package provider defines what a platform implements: a Factory that reads the
+// platform's configuration block and builds a Provider, which verifies and
+// decodes deliveries into Events. Nothing in here knows any particular platform.
+package provider
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Provider verifies and decodes the deliveries of one platform.
+type Provider interface {
+	// Verify reports, as an error, why the delivery cannot be trusted to come
+	// from the platform. The error text is shown to the caller and logged, so it
+	// never contains secrets or the body.
+	Verify(d *Delivery) error
+	// Decode turns a verified delivery into the events it carries. An error
+	// means the body is not a delivery of this platform (HTTP 400).
+	Decode(d *Delivery) ([]Event, error)
+}
+
+// Delivery is one HTTP request addressed to a platform.
+type Delivery struct {
+	Header http.Header
+	URL    *url.URL
+	// Subpath is what follows the platform's path, without the leading slash
+	// ("" for a request to the path itself). Only platforms whose Factory sets
+	// Subpaths receive a non-empty one.
+	Subpath string
+	Body    []byte
+	// Received is when the request arrived; the clock of record for tolerance
+	// checks and for ObservedTimestamp.
+	Received time.Time
+}
+
+// Factory describes a platform to the receiver.
+type Factory struct {
+	// Key is the platform's configuration key and its name in telemetry
+	// (webhook.provider, the prefix of EventName and of attribute names).
+	Key string
+	// Subpaths routes {path}/anything to the platform as well as {path}.
+	Subpaths bool
+	// NewConfig returns the platform's configuration with its defaults.
+	NewConfig func() Config
+	// New builds the provider from a validated configuration.
+	New func(cfg Config, now func() time.Time) (Provider, error)
+}
+
+// Config is a platform's configuration block: a struct that embeds Common,
+// squashed, and validates itself.
+type Config interface {
+	// Validate reports every problem of the block at once.
+	Validate() error
+	common() *Common
+}
+
+// CommonOf returns the options every platform block has.
+func CommonOf(c Config) *Common { return c.common() }
+
+// Common holds the options every platform block has.
+type Common struct {
+	// Path is where the platform posts its deliveries.
+	Path string `mapstructure:"path"`
+	// ServiceName is the service.name resource attribute of what the platform
+	// emits; the platform's key when empty.
+	ServiceName string `mapstructure:"service_name"`
+}
+
+func (c *Common) common() *Common { return c }
+
+// ValidatePath reports what is wrong with c.Path, if anything.
+func (c *Common) ValidatePath() error {
+	switch {
+	case c.Path == "":
+		return errors.New("path: must not be empty")
+	case c.Path[0] != '/':
+		return errors.New("path: must start with /")
+	case len(c.Path) > 1 && c.Path[len(c.Path)-1] == '/':
+		return errors.New("path: must not end with /")
+	}
+	return nil
+}

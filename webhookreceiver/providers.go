@@ -1,0 +1,29 @@
+package webhookreceiver
+
+import (
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider/eventsair"
+)
+
+// factories lists the platforms this receiver knows. Adding a platform is a
+// folder under internal/provider and a line here.
+var factories = []provider.Factory{
+	eventsair.Factory,
+}
+
+func lookupFactory(key string) (provider.Factory, bool) {
+	for _, f := range factories {
+		if f.Key == key {
+			return f, true
+		}
+	}
+	return provider.Factory{}, false
+}
+
+func platformKeys() []string {
+	keys := make([]string, len(factories))
+	for i, f := range factories {
+		keys[i] = f.Key
+	}
+	return keys
+}

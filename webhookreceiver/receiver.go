@@ -1,0 +1,204 @@
+package webhookreceiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/dedup"
+	"github.com/eventhooks/collector/webhookreceiver/internal/lifecycle"
+	"github.com/eventhooks/collector/webhookreceiver/internal/metadata"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
+)
+
+// route is an enabled platform, ready to take deliveries.
+type route struct {
+	path     string
+	subpaths bool
+	provider provider.Provider
+	src      translate.Source
+}
+
+// webhookReceiver is one component: one HTTP server feeding a logs and/or a
+// traces pipeline.
+type webhookReceiver struct {
+	cfg      *Config
+	settings receiver.Settings
+	logs     consumer.Logs   // nil without a logs pipeline
+	traces   consumer.Traces // nil without a traces pipeline
+
+	routes    []route // longest path first
+	dedup     dedup.Store
+	lifecycle *lifecycle.Tracker
+	obsLogs   *receiverhelper.ObsReport
+	obsTraces *receiverhelper.ObsReport
+	telemetry *metadata.TelemetryBuilder
+	now       func() time.Time
+
+	startOnce, stopOnce sync.Once
+	startErr            error
+	server              *http.Server
+	listenAddr          net.Addr // where the server listens, once started
+	done                chan struct{}
+	wg                  sync.WaitGroup
+	release             func()
+}
+
+func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookReceiver, error) {
+	platforms, err := cfg.platforms()
+	if err != nil {
+		return nil, err
+	}
+	r := &webhookReceiver{
+		cfg:       cfg,
+		settings:  set,
+		dedup:     dedup.NewMemory(cfg.Dedup.Window, cfg.Dedup.MaxKeys, nil),
+		lifecycle: lifecycle.NewTracker(cfg.Lifecycle.Timeout),
+		now:       time.Now,
+		done:      make(chan struct{}),
+		release:   release,
+	}
+	for _, p := range platforms {
+		prov, err := p.factory.New(p.config, r.now)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.factory.Key, err)
+		}
+		common := provider.CommonOf(p.config)
+		service := common.ServiceName
+		if service == "" {
+			service = p.factory.Key
+		}
+		r.routes = append(r.routes, route{
+			path:     common.Path,
+			subpaths: p.factory.Subpaths,
+			provider: prov,
+			src: translate.Source{
+				Provider:     p.factory.Key,
+				ServiceName:  service,
+				ScopeName:    metadata.ScopeName,
+				ScopeVersion: set.BuildInfo.Version,
+			},
+		})
+	}
+	sort.SliceStable(r.routes, func(i, j int) bool { return len(r.routes[i].path) > len(r.routes[j].path) })
+
+	for _, obs := range []struct {
+		dst       **receiverhelper.ObsReport
+		transport string
+	}{{&r.obsLogs, "http"}, {&r.obsTraces, "http"}} {
+		*obs.dst, err = receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+			ReceiverID: set.ID, Transport: obs.transport, ReceiverCreateSettings: set,
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	r.telemetry, err = metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	err = r.telemetry.RegisterReceiverWebhookOpenLifecyclesCallback(func(_ context.Context, o metric.Int64Observer) error {
+		o.Observe(int64(r.lifecycle.Open()))
+		return nil
+	})
+	return r, err
+}
+
+// Start starts the HTTP server; the second call, from the other pipeline of
+// the same component, does nothing.
+func (r *webhookReceiver) Start(ctx context.Context, host component.Host) error {
+	r.startOnce.Do(func() { r.startErr = r.start(ctx, host) })
+	return r.startErr
+}
+
+func (r *webhookReceiver) start(ctx context.Context, host component.Host) error {
+	// ToServer fills defaults into the server config: work on a copy, so the
+	// user's configuration stays as it was loaded.
+	serverCfg := r.cfg.ServerConfig
+	ln, err := serverCfg.ToListener(ctx)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", serverCfg.NetAddr.Endpoint, err)
+	}
+	r.server, err = serverCfg.ToServer(ctx, host.GetExtensions(), r.settings.TelemetrySettings, r)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	r.listenAddr = ln.Addr()
+	r.settings.Logger.Info("Webhook receiver listening", zap.String("endpoint", ln.Addr().String()))
+	r.wg.Add(2)
+	go func() {
+		defer r.wg.Done()
+		if err := r.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(err))
+		}
+	}()
+	go func() {
+		defer r.wg.Done()
+		r.expireLoop()
+	}()
+	return nil
+}
+
+// Shutdown stops the server, letting deliveries in flight finish within ctx.
+func (r *webhookReceiver) Shutdown(ctx context.Context) error {
+	var err error
+	r.stopOnce.Do(func() {
+		r.release()
+		close(r.done)
+		if r.server != nil {
+			err = r.server.Shutdown(ctx)
+		}
+		r.wg.Wait()
+		r.telemetry.Shutdown()
+	})
+	return err
+}
+
+// expireLoop closes the lifecycles that stayed open past the timeout.
+func (r *webhookReceiver) expireLoop() {
+	every := min(r.cfg.Lifecycle.Timeout/10, time.Minute)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.done:
+			return
+		case <-t.C:
+			r.expire(context.Background())
+		}
+	}
+}
+
+// expire emits the expired lifecycles; what a consumer refuses stays open and
+// is tried again on the next tick.
+func (r *webhookReceiver) expire(ctx context.Context) {
+	spans, commit := r.lifecycle.Expire(r.now())
+	if r.traces == nil || spans.SpanCount() == 0 {
+		commit()
+		return
+	}
+	ctx = r.obsTraces.StartTracesOp(ctx)
+	n := spans.SpanCount()
+	err := r.traces.ConsumeTraces(ctx, spans)
+	r.obsTraces.EndTracesOp(ctx, "lifecycle", n, err)
+	if err != nil {
+		r.settings.Logger.Warn("Expired lifecycles not accepted; retrying later", zap.Int("spans", n), zap.Error(err))
+		return
+	}
+	commit()
+}
