@@ -9,7 +9,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/metadatatest"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
 )
@@ -119,4 +122,27 @@ func TestOneSignalRefusedRetryFeedsOnlyIt(t *testing.T) {
 	resp = do(t, demoRequest(t, r.url, end))
 	require.Contains(t, resp.body, "duplicate")
 	require.Equal(t, 1, r.traces.SpanCount())
+}
+
+func TestOpenLifecyclesAreCounted(t *testing.T) {
+	withDemoPlatform(t)
+	r := startReceiver(t, testConfig(map[string]any{"demo": nil}), nil, nil)
+	require.Equal(t, http.StatusOK, do(t, demoRequest(t, r.url, `{"id":"1","key":"demo/thing/c","start":"2025-01-01T10:00:00Z"}`)).status)
+	metadatatest.AssertEqualReceiverWebhookOpenLifecycles(t, r.tel, []metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+	require.Equal(t, http.StatusOK, do(t, demoRequest(t, r.url, `{"id":"2","key":"demo/thing/c","end":"2025-01-01T10:30:00Z"}`)).status)
+	metadatatest.AssertEqualReceiverWebhookOpenLifecycles(t, r.tel, []metricdata.DataPoint[int64]{{Value: 0}}, metricdatatest.IgnoreTimestamp())
+}
+
+func TestLifecycleOpenPastTimeoutIsEmittedIncomplete(t *testing.T) {
+	withDemoPlatform(t)
+	cfg := testConfig(map[string]any{"demo": nil})
+	cfg.Lifecycle.Timeout = 50 * time.Millisecond // checked every 5ms
+	r := startReceiver(t, cfg, nil, nil)
+	require.Equal(t, http.StatusOK, do(t, demoRequest(t, r.url, `{"id":"1","key":"demo/thing/d","start":"2025-01-01T10:00:00Z"}`)).status)
+	require.Eventually(t, func() bool { return r.traces.SpanCount() == 1 }, 5*time.Second, 5*time.Millisecond)
+	span := r.traces.AllTraces()[0].ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	require.Equal(t, map[string]any{"webhook.lifecycle.incomplete": "true"}, span.Attributes().AsRaw())
+	require.Equal(t, time.Date(2025, 1, 1, 10, 0, 0, 0, time.UTC), span.StartTimestamp().AsTime())
+	time.Sleep(50 * time.Millisecond)
+	require.Equal(t, 1, r.traces.SpanCount(), "emitted once")
 }
