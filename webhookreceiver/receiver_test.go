@@ -2,6 +2,7 @@ package webhookreceiver
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -99,13 +100,18 @@ func eventsAirConfig() map[string]any {
 // Webhooks specification says, with the code under test nowhere involved.
 func signedEventsAir(t *testing.T, url, id, body string) *http.Request {
 	t.Helper()
-	ts := time.Now().Unix()
+	return signedEventsAirAt(t, url, id, body, time.Now(), testSecret)
+}
+
+func signedEventsAirAt(t *testing.T, url, id, body string, at time.Time, secret string) *http.Request {
+	t.Helper()
+	ts := at.Unix()
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("webhook-id", id)
 	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("webhook-signature", standardWebhooksSignature(testSecret, id, ts, body))
+	req.Header.Set("webhook-signature", standardWebhooksSignature(secret, id, ts, body))
 	return req
 }
 
@@ -161,6 +167,9 @@ func TestHTTPContract(t *testing.T) {
 		{"too large, chunked", chunked, http.StatusRequestEntityTooLarge, nil, ""},
 		{"unsigned", newRequest(t, http.MethodPost, ea, registration), http.StatusUnauthorized, nil, "eventsair: missing Webhook-Id"},
 		{"bad signature", badSig, http.StatusUnauthorized, nil, "does not match"},
+		{"stale", signedEventsAirAt(t, ea, "msg_stale", registration, time.Now().Add(-6*time.Minute), testSecret), http.StatusUnauthorized, nil, "tolerance"},
+		{"future", signedEventsAirAt(t, ea, "msg_future", registration, time.Now().Add(6*time.Minute), testSecret), http.StatusUnauthorized, nil, "tolerance"},
+		{"wrong secret", signedEventsAirAt(t, ea, "msg_other", registration, time.Now(), "whsec_"+base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))), http.StatusUnauthorized, nil, "does not match"},
 		{"signed, not JSON", signedEventsAir(t, ea, "msg_garbage", "registration!"), http.StatusBadRequest, nil, "eventsair: "},
 		{"signed, wrong shape", signedEventsAir(t, ea, "msg_shape", `{"data":{}}`), http.StatusBadRequest, nil, `"type"`},
 		{"health", newRequest(t, http.MethodGet, r.url+"/health", ""), http.StatusOK, nil, "OK"},
@@ -190,7 +199,7 @@ func TestHTTPContract(t *testing.T) {
 
 	require.Equal(t, map[string]int64{
 		"too_large":    2,
-		"unauthorized": 2,
+		"unauthorized": 5,
 		"bad_request":  2,
 		"accepted":     1,
 		"duplicate":    1,
