@@ -51,7 +51,7 @@ func (demo) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	if raw.End != nil {
 		tr.End = *raw.End
 	}
-	return []provider.Event{{Type: "thing", DeliveryKey: raw.ID, Attributes: pcommon.NewMap(), Body: pcommon.NewValueStr(string(d.Body)), Lifecycle: tr}}, nil
+	return []provider.Event{{Type: "thing", DeliveryKey: raw.ID, Attributes: pcommon.NewMap(), Body: pcommon.NewValueStr(string(d.Body)), Trace: raw.Key, Transitions: []provider.Transition{*tr}}}, nil
 }
 
 func withDemoPlatform(t *testing.T) {

@@ -4,6 +4,7 @@ package lifecycle
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,10 +21,20 @@ const AttrIncomplete = "webhook.lifecycle.incomplete"
 
 // open is a span that started and has not ended yet.
 type open struct {
-	src   translate.Source
-	root  string
+	src      translate.Source
+	root     string // "" for a root
+	name     string
+	start    time.Time
+	perStart bool
+	attrs    map[string]string
+	steps    []step // a root's timeline phases, in time order
+}
+
+// step is a point on a timeline: the start of a phase.
+type step struct {
+	slot  string
 	name  string
-	start time.Time
+	at    time.Time
 	attrs map[string]string
 }
 
@@ -55,44 +66,21 @@ func (t *Tracker) Open() int {
 func (t *Tracker) Plan(src translate.Source, events []provider.Event) (spans ptrace.Traces, commit func()) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	spans = ptrace.NewTraces()
-	changes := map[string]*open{} // key -> new state; nil closes it
+	p := &plan{tracker: t, src: src, changes: map[string]*open{}, spans: ptrace.NewTraces()}
 	for i := range events {
-		tr := events[i].Lifecycle
-		if tr == nil {
-			continue
-		}
-		cur, isOpen := t.open[tr.Key]
-		if c, changed := changes[tr.Key]; changed {
-			isOpen = c != nil
-			if isOpen {
-				cur = *c
+		for j := range events[i].Transitions {
+			tr := &events[i].Transitions[j]
+			if tr.Step.IsZero() {
+				p.span(tr)
+			} else {
+				p.step(tr)
 			}
 		}
-		if !tr.Start.IsZero() {
-			if !isOpen {
-				cur = open{src: src, root: tr.Root, name: tr.Name, start: tr.Start, attrs: map[string]string{}}
-				isOpen = true
-			}
-			if tr.Start.Before(cur.start) { // a start that arrived late
-				cur.start = tr.Start
-			}
-		}
-		if !isOpen { // an end without a start: a span of no length
-			cur = open{src: src, root: tr.Root, name: tr.Name, start: tr.End, attrs: map[string]string{AttrIncomplete: "true"}}
-		}
-		cur.attrs = merged(cur.attrs, tr.Attributes)
-		if tr.End.IsZero() {
-			changes[tr.Key] = &cur
-			continue
-		}
-		appendSpan(spans, tr.Key, cur, tr.End, tr.Failed, tr.Message)
-		changes[tr.Key] = nil
 	}
-	return spans, func() {
+	return p.spans, func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
-		for key, c := range changes {
+		for key, c := range p.changes {
 			if c == nil {
 				delete(t.open, key)
 			} else {
@@ -100,6 +88,88 @@ func (t *Tracker) Plan(src translate.Source, events []provider.Event) (spans ptr
 			}
 		}
 	}
+}
+
+// plan is the state of one Plan: the tracker's open lifecycles as the
+// events seen so far changed them.
+type plan struct {
+	tracker *Tracker
+	src     translate.Source
+	changes map[string]*open // key -> new state; nil closes it
+	spans   ptrace.Traces
+}
+
+func (p *plan) get(key string) (open, bool) {
+	if c, changed := p.changes[key]; changed {
+		if c == nil {
+			return open{}, false
+		}
+		return *c, true
+	}
+	o, ok := p.tracker.open[key]
+	return o, ok
+}
+
+func (p *plan) put(key string, o open) { p.changes[key] = &o }
+func (p *plan) del(key string)         { p.changes[key] = nil }
+
+// span applies a start and/or end to the span under tr.Key.
+func (p *plan) span(tr *provider.Transition) {
+	cur, isOpen := p.get(tr.Key)
+	if !tr.Start.IsZero() {
+		switch {
+		case !isOpen:
+			cur = open{src: p.src, root: tr.Root, name: tr.Name, start: tr.Start, perStart: tr.PerStart, attrs: map[string]string{}}
+			isOpen = true
+		case tr.PerStart && tr.End.IsZero() && tr.Start.After(cur.start):
+			// A new stay while the last one never ended: that one is
+			// closed, incomplete, where the new one starts.
+			cur.attrs = merged(cur.attrs, map[string]string{AttrIncomplete: "true"})
+			appendSpan(p.spans, tr.Key, cur, tr.Start, false, "")
+			cur = open{src: p.src, root: tr.Root, name: tr.Name, start: tr.Start, perStart: true, attrs: map[string]string{}}
+		case tr.Start.Before(cur.start): // a start that arrived late
+			cur.start = tr.Start
+		}
+	}
+	if tr.End.IsZero() {
+		cur.attrs = merged(cur.attrs, tr.Attributes)
+		p.put(tr.Key, cur)
+		return
+	}
+	if !isOpen || tr.End.Before(cur.start) {
+		// An end whose start was never seen: a span of no length, marked.
+		lone := open{src: p.src, root: tr.Root, name: tr.Name, start: tr.End, perStart: tr.PerStart,
+			attrs: merged(tr.Attributes, map[string]string{AttrIncomplete: "true"})}
+		appendSpan(p.spans, tr.Key, lone, tr.End, tr.Failed, tr.Message)
+		return
+	}
+	cur.attrs = merged(cur.attrs, tr.Attributes)
+	appendSpan(p.spans, tr.Key, cur, tr.End, tr.Failed, tr.Message)
+	p.del(tr.Key)
+}
+
+// step records a phase on the timeline of an open root; a step for a root
+// that is not open (never started, or already ended) changes nothing.
+func (p *plan) step(tr *provider.Transition) {
+	root, ok := p.get(tr.Root)
+	if !ok {
+		return
+	}
+	s := step{slot: tr.Key, name: tr.Name, at: tr.Step, attrs: tr.Attributes}
+	steps := slices.Clone(root.steps)
+	i, found := slices.BinarySearchFunc(steps, s, func(a, b step) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return strings.Compare(a.slot, b.slot)
+	})
+	if found {
+		steps[i] = s
+	} else {
+		steps = slices.Insert(steps, i, s)
+	}
+	root.steps = steps
+	p.put(tr.Root, root)
 }
 
 // Expire returns, marked incomplete and ended at now, the lifecycles open for
@@ -143,15 +213,19 @@ func merged(into, from map[string]string) map[string]string {
 	return out
 }
 
-// appendSpan writes one span under the resource and scope of its source.
+// appendSpan writes the span of o, ended at end, and the phases of its
+// timeline if it has one.
 func appendSpan(td ptrace.Traces, key string, o open, end time.Time, failed bool, message string) {
-	rs := td.ResourceSpans().AppendEmpty()
-	o.src.FillResource(rs.Resource())
-	ss := rs.ScopeSpans().AppendEmpty()
-	o.src.FillScope(ss.Scope())
-	span := ss.Spans().AppendEmpty()
-	span.SetName(o.name)
-	span.SetKind(ptrace.SpanKindInternal)
+	if o.perStart {
+		key += "/" + o.start.UTC().Format(time.RFC3339Nano)
+	}
+	ss := td.ResourceSpans().AppendEmpty()
+	o.src.FillResource(ss.Resource())
+	scope := ss.ScopeSpans().AppendEmpty()
+	o.src.FillScope(scope.Scope())
+	spans := scope.Spans()
+
+	span := spans.AppendEmpty()
 	if o.root == "" {
 		traceID, spanID := traceids.Root(key)
 		span.SetTraceID(traceID)
@@ -162,18 +236,44 @@ func appendSpan(td ptrace.Traces, key string, o open, end time.Time, failed bool
 		span.SetParentSpanID(rootID)
 		span.SetSpanID(traceids.Child(key))
 	}
-	span.SetStartTimestamp(pcommon.NewTimestampFromTime(o.start))
-	span.SetEndTimestamp(pcommon.NewTimestampFromTime(end))
-	keys := make([]string, 0, len(o.attrs))
-	for k := range o.attrs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		span.Attributes().PutStr(k, o.attrs[k])
-	}
+	fillSpan(span, o.name, o.start, end, o.attrs)
 	if failed {
 		span.Status().SetCode(ptrace.StatusCodeError)
 		span.Status().SetMessage(message)
 	}
+
+	// Each phase lasts until the next one starts, the last until the end.
+	for i, s := range o.steps {
+		phaseEnd := end
+		if i+1 < len(o.steps) {
+			phaseEnd = o.steps[i+1].at
+		}
+		phase := spans.AppendEmpty()
+		phase.SetTraceID(span.TraceID())
+		phase.SetParentSpanID(span.SpanID())
+		phase.SetSpanID(traceids.Child(s.slot + "/" + s.at.UTC().Format(time.RFC3339Nano)))
+		fillSpan(phase, s.name, s.at, maxTime(s.at, phaseEnd), s.attrs)
+	}
+}
+
+func fillSpan(span ptrace.Span, name string, start, end time.Time, attrs map[string]string) {
+	span.SetName(name)
+	span.SetKind(ptrace.SpanKindInternal)
+	span.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
+	span.SetEndTimestamp(pcommon.NewTimestampFromTime(end))
+	keys := make([]string, 0, len(attrs))
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		span.Attributes().PutStr(k, attrs[k])
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -20,7 +20,7 @@ var (
 
 const root = "demo/thing/1"
 
-func ev(tr provider.Transition) provider.Event { return provider.Event{Lifecycle: &tr} }
+func ev(tr ...provider.Transition) provider.Event { return provider.Event{Transitions: tr} }
 
 func only(t *testing.T, td ptrace.Traces) ptrace.Span {
 	t.Helper()
@@ -113,5 +113,104 @@ func TestEventsWithoutLifecycle(t *testing.T) {
 	spans, commit := tr.Plan(src, []provider.Event{{Type: "x"}})
 	require.Equal(t, 0, spans.SpanCount())
 	commit()
+	require.Equal(t, 0, tr.Open())
+}
+
+func spansByName(td ptrace.Traces) map[string][]ptrace.Span {
+	out := map[string][]ptrace.Span{}
+	for i := 0; i < td.ResourceSpans().Len(); i++ {
+		ss := td.ResourceSpans().At(i).ScopeSpans().At(0).Spans()
+		for j := 0; j < ss.Len(); j++ {
+			out[ss.At(j).Name()] = append(out[ss.At(j).Name()], ss.At(j))
+		}
+	}
+	return out
+}
+
+func TestPerStartStaysAreSeparateSpans(t *testing.T) {
+	tr := NewTracker(time.Hour)
+	slot := root + "/presence/p1"
+	in := func(at time.Time) provider.Transition {
+		return provider.Transition{Key: slot, Root: root, Name: "presence", Start: at, PerStart: true}
+	}
+	out := func(at time.Time) provider.Transition {
+		return provider.Transition{Key: slot, Root: root, Name: "presence", End: at, PerStart: true}
+	}
+	spans, _ := tr.Plan(src, []provider.Event{ev(in(t0)), ev(out(t0.Add(time.Minute))), ev(in(t0.Add(2 * time.Minute))), ev(out(t0.Add(3 * time.Minute)))})
+	got := spansByName(spans)["presence"]
+	require.Len(t, got, 2)
+	require.Equal(t, traceids.Child(slot+"/"+t0.Format(time.RFC3339Nano)), got[0].SpanID())
+	require.Equal(t, traceids.Child(slot+"/"+t0.Add(2*time.Minute).Format(time.RFC3339Nano)), got[1].SpanID())
+	require.NotEqual(t, got[0].SpanID(), got[1].SpanID())
+}
+
+func TestPerStartRejoinWithoutLeaveClosesTheFirstIncomplete(t *testing.T) {
+	tr := NewTracker(time.Hour)
+	in := func(at time.Time) provider.Transition {
+		return provider.Transition{Key: root + "/presence/p1", Root: root, Name: "presence", Start: at, PerStart: true}
+	}
+	spans, commit := tr.Plan(src, []provider.Event{ev(in(t0)), ev(in(t0.Add(time.Minute)))})
+	s := only(t, spans)
+	require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
+	require.Equal(t, pcommon.NewTimestampFromTime(t0.Add(time.Minute)), s.EndTimestamp())
+	commit()
+	require.Equal(t, 1, tr.Open(), "the second stay is open")
+}
+
+func TestEndOlderThanTheOpenStartIsALoneSpan(t *testing.T) {
+	tr := NewTracker(time.Hour)
+	_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0})})
+	commit()
+	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(-time.Minute)})})
+	s := only(t, spans)
+	require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
+	commit()
+	require.Equal(t, 1, tr.Open(), "the open span is untouched")
+}
+
+// A root's timeline: phases arrive out of order and are emitted, in time
+// order, each ending where the next starts, when the root ends.
+func TestStepsBecomePhasesWhenTheRootEnds(t *testing.T) {
+	tr := NewTracker(time.Hour)
+	rootStart := func(at time.Time) provider.Transition {
+		return provider.Transition{Key: root, Name: "thing", Start: at}
+	}
+	phase := func(at time.Time, state string) provider.Transition {
+		return provider.Transition{Key: root + "/state", Root: root, Name: "thing.state", Step: at, Attributes: map[string]string{"state": state}}
+	}
+	deliveries := [][]provider.Transition{
+		{rootStart(t0.Add(2 * time.Minute)), phase(t0.Add(2*time.Minute), "recording")},
+		{rootStart(t0), phase(t0, "joining")}, // late
+		{rootStart(t0.Add(time.Minute)), phase(t0.Add(time.Minute), "waiting")},
+	}
+	for _, d := range deliveries {
+		spans, commit := tr.Plan(src, []provider.Event{ev(d...)})
+		require.Equal(t, 0, spans.SpanCount())
+		commit()
+	}
+	require.Equal(t, 1, tr.Open(), "phases live inside their root")
+	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(10 * time.Minute)})})
+	commit()
+	byName := spansByName(spans)
+	rootSpan := byName["thing"][0]
+	require.Equal(t, pcommon.NewTimestampFromTime(t0), rootSpan.StartTimestamp())
+	phases := byName["thing.state"]
+	require.Len(t, phases, 3)
+	wantStates := []string{"joining", "waiting", "recording"}
+	wantEnds := []time.Time{t0.Add(time.Minute), t0.Add(2 * time.Minute), t0.Add(10 * time.Minute)}
+	for i, ph := range phases {
+		require.Equal(t, wantStates[i], ph.Attributes().AsRaw()["state"])
+		require.Equal(t, pcommon.NewTimestampFromTime(wantEnds[i]), ph.EndTimestamp())
+		require.Equal(t, rootSpan.SpanID(), ph.ParentSpanID())
+		require.Equal(t, rootSpan.TraceID(), ph.TraceID())
+	}
+	require.Equal(t, 0, tr.Open())
+}
+
+func TestStepWithoutOpenRootChangesNothing(t *testing.T) {
+	tr := NewTracker(time.Hour)
+	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root + "/state", Root: root, Name: "s", Step: t0})})
+	commit()
+	require.Equal(t, 0, spans.SpanCount())
 	require.Equal(t, 0, tr.Open())
 }

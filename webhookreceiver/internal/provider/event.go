@@ -23,26 +23,38 @@ type Event struct {
 	Attributes pcommon.Map
 	// Body is the whole delivery as a structured value.
 	Body pcommon.Value
-	// Lifecycle is the lifecycle transition the event implies, if any.
-	Lifecycle *Transition
+	// Trace is the root key of the lifecycle the event belongs to ("" for
+	// none): its log record carries that trace's IDs.
+	Trace string
+	// Transitions are what the event does to lifecycles, in order.
+	Transitions []Transition
 }
 
-// Transition moves one lifecycle entity: it opens a span, closes it, or both
-// (a point in time that is its own span, such as a transcript utterance).
+// Transition moves one lifecycle span: it starts it, ends it, or both (a
+// thing that is its own span, such as a transcript utterance); or, as a
+// Step, marks a point on a timeline under its root.
 type Transition struct {
-	// Key names the span within its trace: "<provider>/<kind>/<id>" for a
-	// root, "<root key>/<kind>/<id or start>" for a child.
+	// Key names what is open: "<provider>/<kind>/<id>" for a root,
+	// "<root key>/<kind>/<id>" for a child.
 	Key string
 	// Root is the key of the trace's root ("" when Key is itself a root).
 	Root string
 	// Name is the span's low-cardinality name ("attendee.bot").
 	Name string
-	// Start and End are set when the event starts or ends the span; both
-	// may be set.
+	// Start and End are set when the transition starts or ends the span;
+	// both may be set.
 	Start, End time.Time
+	// PerStart makes every stay under Key its own span, keyed
+	// "<Key>/<start>": a participant who joins twice has two presence spans.
+	PerStart bool
+	// Step, when set, is a point on the timeline Key under Root: the thing
+	// enters a new phase at Step (a bot's state). Each phase becomes a span
+	// from its step to the next one, or to the root's end, emitted when the
+	// root ends; steps arriving out of order are placed by their time.
+	Step time.Time
 	// Failed marks an end that failed, with Message as the span status text.
 	Failed  bool
 	Message string
-	// Attributes are copied onto the span.
+	// Attributes are copied onto the span (for a Step, onto its phase).
 	Attributes map[string]string
 }

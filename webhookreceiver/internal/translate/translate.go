@@ -73,12 +73,8 @@ func Logs(src Source, events []provider.Event, observed time.Time) plog.Logs {
 		}
 		attrs.PutStr(AttrEventType, ev.Type)
 		attrs.PutStr(AttrDeliveryID, ev.DeliveryKey)
-		if tr := ev.Lifecycle; tr != nil {
-			root := tr.Root
-			if root == "" {
-				root = tr.Key
-			}
-			traceID, spanID := traceids.Root(root)
+		if ev.Trace != "" {
+			traceID, spanID := traceids.Root(ev.Trace)
 			lr.SetTraceID(traceID)
 			lr.SetSpanID(spanID)
 		}

@@ -41,9 +41,9 @@ func TestLogsSeverityText(t *testing.T) {
 	}
 }
 
-func TestLogsOfAChildCarryTheRootIDs(t *testing.T) {
+func TestLogsOfALifecycleCarryItsRootIDs(t *testing.T) {
 	root := "demo/thing/1"
-	ld := Logs(src, []provider.Event{{Type: "x", Lifecycle: &provider.Transition{Key: root + "/part/2", Root: root}}}, time.Now())
+	ld := Logs(src, []provider.Event{{Type: "x", Trace: root}}, time.Now())
 	lr := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
 	traceID, spanID := traceids.Root(root)
 	require.Equal(t, traceID, lr.TraceID())

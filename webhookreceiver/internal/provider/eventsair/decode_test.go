@@ -45,7 +45,8 @@ func TestDecode(t *testing.T) {
 		"eventsair.correlation.id":  "c1",
 	}, ev.Attributes.AsRaw())
 	require.Equal(t, "Event.Registration.Created", ev.Body.Map().AsRaw()["type"])
-	require.Nil(t, ev.Lifecycle, "EventsAir yields logs only")
+	require.Empty(t, ev.Transitions, "EventsAir yields logs only")
+	require.Empty(t, ev.Trace)
 }
 
 func TestDecodeKeepsEventWithBadTimestamp(t *testing.T) {
