@@ -21,17 +21,21 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
 )
 
-// TestE2EEventsAir runs the ocb distribution (built by `make e2e`, path in
+// TestE2E runs the ocb distribution (built by `make e2e`, path in
 // OTELCOL_EVENTHOOKS) on loopback with the file exporter, sends signed
-// EventsAir deliveries over HTTP, and reads what the exporter wrote.
-func TestE2EEventsAir(t *testing.T) {
+// deliveries over HTTP, and reads what the exporter wrote.
+func TestE2E(t *testing.T) {
 	bin := os.Getenv("OTELCOL_EVENTHOOKS")
 	require.NotEmpty(t, bin, "OTELCOL_EVENTHOOKS names the distribution's binary; run `make e2e`")
 	dir := t.TempDir()
 	port := freePort(t)
 	logsFile := filepath.Join(dir, "logs.jsonl")
+	tracesFile := filepath.Join(dir, "traces.jsonl")
 	config := fmt.Sprintf(`
 receivers:
   webhook:
@@ -39,11 +43,15 @@ receivers:
     health_path: /health
     eventsair:
       secrets: [%s]
+    attendee:
+      secrets: [%s]
 exporters:
   file:
     path: %s
     flush_interval: 100ms
-  debug:
+  file/traces:
+    path: %s
+    flush_interval: 100ms
 processors:
   batch:
     timeout: 100ms
@@ -58,8 +66,9 @@ service:
       exporters: [file]
     traces:
       receivers: [webhook]
-      exporters: [debug]
-`, port, testSecret, logsFile)
+      processors: [batch]
+      exporters: [file/traces]
+`, port, testSecret, attendeeSecret, logsFile, tracesFile)
 	configFile := filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(configFile, []byte(config), 0o600))
 
@@ -131,7 +140,54 @@ service:
 	require.Equal(t, time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC), lr.Timestamp().AsTime())
 	require.Equal(t, "Event.Registration.Created", lr.Body().Map().AsRaw()["type"])
 	require.Equal(t, "r2", records[1].Attributes().AsRaw()["eventsair.registration.id"])
+
+	// Attendee: a bot that could not join, as Attendee sent it (Python
+	// bodies and signatures), becomes a failed root span.
+	for _, d := range loadAttendee(t, "failed_join") {
+		req := newRequest(t, http.MethodPost, base+"/attendee", string(d.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Webhook-Signature", d.sig)
+		require.Equal(t, http.StatusOK, do(t, req).status)
+	}
+	var spans []ptrace.Span
+	require.Eventually(t, func() bool {
+		spans = readSpans(t, tracesFile)
+		return len(spans) >= 2
+	}, 20*time.Second, 100*time.Millisecond, "the file exporter wrote no spans")
+	traceID, rootID := traceids.Root("attendee/bot/bot_failed_join_01")
+	var root ptrace.Span
+	for _, s := range spans {
+		require.Equal(t, traceID, s.TraceID())
+		if s.SpanID() == rootID {
+			root = s
+		}
+	}
+	require.Equal(t, "attendee.bot", root.Name())
+	require.Equal(t, ptrace.StatusCodeError, root.Status().Code())
+	require.Equal(t, "meeting_not_found", root.Status().Message())
+	require.Equal(t, 30*time.Second, root.EndTimestamp().AsTime().Sub(root.StartTimestamp().AsTime()))
+
 	require.NotContains(t, output.String(), testSecret[len("whsec_"):], "the secret is never logged")
+	require.NotContains(t, output.String(), attendeeSecret)
+}
+
+func readSpans(t *testing.T, path string) []ptrace.Span {
+	var out []ptrace.Span
+	var u ptrace.JSONUnmarshaler
+	readJSONLines(t, path, func(line []byte) {
+		td, err := u.UnmarshalTraces(line)
+		if err != nil {
+			return // a line still being written
+		}
+		for _, rs := range td.ResourceSpans().All() {
+			for _, ss := range rs.ScopeSpans().All() {
+				for _, span := range ss.Spans().All() {
+					out = append(out, span)
+				}
+			}
+		}
+	})
+	return out
 }
 
 // lockedBuffer collects the collector's output while the test reads it.
@@ -160,33 +216,38 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// readLogRecords reads the file exporter's output: one OTLP/JSON document
-// per line.
-func readLogRecords(t *testing.T, path string) []plog.LogRecord {
+// readJSONLines calls each with every line of the file exporter's output
+// (one OTLP/JSON document per line); a missing file has none.
+func readJSONLines(t *testing.T, path string, each func(line []byte)) {
 	t.Helper()
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
-		return nil
+		return
 	}
 	require.NoError(t, err)
 	defer f.Close()
-	var out []plog.LogRecord
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	var u plog.JSONUnmarshaler
 	for sc.Scan() {
-		ld, err := u.UnmarshalLogs(sc.Bytes())
+		each(sc.Bytes())
+	}
+}
+
+func readLogRecords(t *testing.T, path string) []plog.LogRecord {
+	var out []plog.LogRecord
+	var u plog.JSONUnmarshaler
+	readJSONLines(t, path, func(line []byte) {
+		ld, err := u.UnmarshalLogs(line)
 		if err != nil {
-			continue // a line still being written
+			return // a line still being written
 		}
-		for i := 0; i < ld.ResourceLogs().Len(); i++ {
-			sls := ld.ResourceLogs().At(i).ScopeLogs()
-			for j := 0; j < sls.Len(); j++ {
-				for k := 0; k < sls.At(j).LogRecords().Len(); k++ {
-					out = append(out, sls.At(j).LogRecords().At(k))
+		for _, rl := range ld.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					out = append(out, lr)
 				}
 			}
 		}
-	}
+	})
 	return out
 }

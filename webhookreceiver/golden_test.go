@@ -13,8 +13,11 @@ import (
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/plogtest"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/ptracetest"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/metadata"
@@ -38,29 +41,93 @@ func TestGoldenEventsAir(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			body, err := os.ReadFile(file)
 			require.NoError(t, err)
-			sink := new(consumertest.LogsSink)
-			r, err := newReceiver(testConfig(eventsAirConfig()), receivertest.NewNopSettings(metadata.Type), func() {})
-			require.NoError(t, err)
-			r.logs = sink
-			r.now = func() time.Time { return goldenClock }
-
+			g := newGoldenReceiver(t, eventsAirConfig(), goldenClock)
 			id := "msg_" + strings.ToLower(strings.ReplaceAll(name, ".", "_"))
 			req := httptest.NewRequest(http.MethodPost, "/eventsair", strings.NewReader(string(body)))
 			req.Header.Set("webhook-id", id)
 			req.Header.Set("webhook-timestamp", strconv.FormatInt(goldenClock.Unix(), 10))
 			req.Header.Set("webhook-signature", standardWebhooksSignature(testSecret, id, goldenClock.Unix(), string(body)))
-			rec := httptest.NewRecorder()
-			r.ServeHTTP(rec, req)
-			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-			require.Len(t, sink.AllLogs(), 1)
-
-			expectedFile := strings.TrimSuffix(file, ".json") + ".logs.yaml"
-			if *update {
-				require.NoError(t, golden.WriteLogs(t, expectedFile, sink.AllLogs()[0]))
-			}
-			expected, err := golden.ReadLogs(expectedFile)
-			require.NoError(t, err)
-			require.NoError(t, plogtest.CompareLogs(expected, sink.AllLogs()[0]))
+			g.send(t, req)
+			require.Len(t, g.logs.AllLogs(), 1)
+			compareLogsGolden(t, strings.TrimSuffix(file, ".json")+".logs.yaml", g.logs.AllLogs()[0])
 		})
 	}
+}
+
+// goldenReceiver is a receiver driven through its handler, on a clock that
+// starts at start and moves one second per delivery.
+type goldenReceiver struct {
+	r      *webhookReceiver
+	logs   *consumertest.LogsSink
+	traces *consumertest.TracesSink
+}
+
+func newGoldenReceiver(t *testing.T, platforms map[string]any, start time.Time) *goldenReceiver {
+	t.Helper()
+	r, err := newReceiver(testConfig(platforms), receivertest.NewNopSettings(metadata.Type), func() {})
+	require.NoError(t, err)
+	g := &goldenReceiver{r: r, logs: new(consumertest.LogsSink), traces: new(consumertest.TracesSink)}
+	r.logs, r.traces = g.logs, g.traces
+	clock := start
+	r.now = func() time.Time {
+		now := clock
+		clock = clock.Add(time.Second)
+		return now
+	}
+	return g
+}
+
+func (g *goldenReceiver) send(t *testing.T, req *http.Request) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	g.r.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+}
+
+func compareLogsGolden(t *testing.T, file string, actual plog.Logs) {
+	t.Helper()
+	if *update {
+		require.NoError(t, golden.WriteLogs(t, file, actual))
+	}
+	expected, err := golden.ReadLogs(file)
+	require.NoError(t, err)
+	require.NoError(t, plogtest.CompareLogs(expected, actual))
+}
+
+// compareTracesGolden compares all spans emitted, whatever the deliveries
+// that emitted them, in one list ordered by start time and span ID.
+func compareTracesGolden(t *testing.T, file string, emitted []ptrace.Traces) {
+	t.Helper()
+	actual := flattenSpans(emitted)
+	if *update {
+		require.NoError(t, golden.WriteTraces(t, file, actual))
+	}
+	expected, err := golden.ReadTraces(file)
+	require.NoError(t, err)
+	require.NoError(t, ptracetest.CompareTraces(expected, actual))
+}
+
+func flattenSpans(emitted []ptrace.Traces) ptrace.Traces {
+	out := ptrace.NewTraces()
+	rs := out.ResourceSpans().AppendEmpty()
+	ss := rs.ScopeSpans().AppendEmpty()
+	tmp := ptrace.NewSpanSlice()
+	for _, td := range emitted {
+		for i := 0; i < td.ResourceSpans().Len(); i++ {
+			td.ResourceSpans().At(i).Resource().CopyTo(rs.Resource())
+			scopes := td.ResourceSpans().At(i).ScopeSpans()
+			for j := 0; j < scopes.Len(); j++ {
+				scopes.At(j).Scope().CopyTo(ss.Scope())
+				scopes.At(j).Spans().CopyTo(tmp)
+				tmp.MoveAndAppendTo(ss.Spans())
+			}
+		}
+	}
+	ss.Spans().Sort(func(a, b ptrace.Span) bool {
+		if a.StartTimestamp() != b.StartTimestamp() {
+			return a.StartTimestamp() < b.StartTimestamp()
+		}
+		return a.SpanID().String() < b.SpanID().String()
+	})
+	return out
 }

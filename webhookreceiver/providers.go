@@ -2,12 +2,14 @@ package webhookreceiver
 
 import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider/attendee"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/eventsair"
 )
 
 // factories lists the platforms this receiver knows. Adding a platform is a
 // folder under internal/provider and a line here.
 var factories = []provider.Factory{
+	attendee.Factory,
 	eventsair.Factory,
 }
 

@@ -19,7 +19,8 @@ import (
 // AttrIncomplete marks a span whose start or end was never seen.
 const AttrIncomplete = "webhook.lifecycle.incomplete"
 
-// open is a span that started and has not ended yet.
+// open is a span that started and has not ended yet, or (start zero) an
+// end that arrived before its start and waits for it.
 type open struct {
 	src      translate.Source
 	root     string // "" for a root
@@ -28,6 +29,18 @@ type open struct {
 	perStart bool
 	attrs    map[string]string
 	steps    []step // a root's timeline phases, in time order
+
+	end     time.Time // set while the end waits for its start
+	failed  bool
+	message string
+}
+
+// since is the time an open entry dates from, for its timeout.
+func (o *open) since() time.Time {
+	if o.start.IsZero() {
+		return o.end
+	}
+	return o.start
 }
 
 // step is a point on a timeline: the start of a phase.
@@ -116,36 +129,106 @@ func (p *plan) del(key string)         { p.changes[key] = nil }
 // span applies a start and/or end to the span under tr.Key.
 func (p *plan) span(tr *provider.Transition) {
 	cur, isOpen := p.get(tr.Key)
+	if isOpen && cur.start.IsZero() { // an end is waiting for its start
+		p.startWaitingEnd(tr, cur)
+		return
+	}
 	if !tr.Start.IsZero() {
 		switch {
 		case !isOpen:
-			cur = open{src: p.src, root: tr.Root, name: tr.Name, start: tr.Start, perStart: tr.PerStart, attrs: map[string]string{}}
+			cur = p.newOpen(tr, tr.Start)
 			isOpen = true
 		case tr.PerStart && tr.End.IsZero() && tr.Start.After(cur.start):
 			// A new stay while the last one never ended: that one is
 			// closed, incomplete, where the new one starts.
 			cur.attrs = merged(cur.attrs, map[string]string{AttrIncomplete: "true"})
 			appendSpan(p.spans, tr.Key, cur, tr.Start, false, "")
-			cur = open{src: p.src, root: tr.Root, name: tr.Name, start: tr.Start, perStart: true, attrs: map[string]string{}}
+			cur = p.newOpen(tr, tr.Start)
 		case tr.Start.Before(cur.start): // a start that arrived late
 			cur.start = tr.Start
 		}
 	}
-	if tr.End.IsZero() {
-		cur.attrs = merged(cur.attrs, tr.Attributes)
-		p.put(tr.Key, cur)
-		return
-	}
-	if !isOpen || tr.End.Before(cur.start) {
-		// An end whose start was never seen: a span of no length, marked.
-		lone := open{src: p.src, root: tr.Root, name: tr.Name, start: tr.End, perStart: tr.PerStart,
-			attrs: merged(tr.Attributes, map[string]string{AttrIncomplete: "true"})}
-		appendSpan(p.spans, tr.Key, lone, tr.End, tr.Failed, tr.Message)
-		return
-	}
 	cur.attrs = merged(cur.attrs, tr.Attributes)
-	appendSpan(p.spans, tr.Key, cur, tr.End, tr.Failed, tr.Message)
-	p.del(tr.Key)
+	switch {
+	case tr.End.IsZero():
+		p.put(tr.Key, cur)
+	case !isOpen:
+		// An end before its start: it waits for the start, or for the
+		// timeout, which emits it incomplete.
+		waiting := p.newOpen(tr, time.Time{})
+		waiting.end, waiting.failed, waiting.message = tr.End, tr.Failed, tr.Message
+		p.put(tr.Key, waiting)
+	case tr.End.Before(cur.start):
+		// An end older than what is open belongs to an earlier stay whose
+		// start was never seen: a span of no length, marked.
+		lone := p.newOpen(tr, tr.End)
+		lone.attrs = merged(tr.Attributes, map[string]string{AttrIncomplete: "true"})
+		appendSpan(p.spans, tr.Key, lone, tr.End, tr.Failed, tr.Message)
+	default:
+		appendSpan(p.spans, tr.Key, cur, tr.End, tr.Failed, tr.Message)
+		p.del(tr.Key)
+		if cur.root == "" {
+			p.closeChildren(tr.Key, tr.End)
+		}
+	}
+}
+
+// closeChildren ends, where their root ends, the children still open under
+// it (a participant still in the meeting when the bot left): nothing more
+// will be seen of them. They are marked incomplete, their own end unseen.
+func (p *plan) closeChildren(root string, end time.Time) {
+	var keys []string
+	for key, o := range p.tracker.open {
+		if o.root == root {
+			keys = append(keys, key)
+		}
+	}
+	for key, o := range p.changes {
+		if o != nil && o.root == root && !slices.Contains(keys, key) {
+			keys = append(keys, key)
+		}
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		o, ok := p.get(key)
+		if !ok || o.start.IsZero() {
+			continue // closed already, or an end that waits for its start
+		}
+		o.attrs = merged(o.attrs, map[string]string{AttrIncomplete: "true"})
+		appendSpan(p.spans, key, o, maxTime(o.start, end), false, "")
+		p.del(key)
+	}
+}
+
+// startWaitingEnd applies tr to an end that arrived before its start.
+func (p *plan) startWaitingEnd(tr *provider.Transition, waiting open) {
+	switch {
+	case tr.Start.IsZero() || !tr.End.IsZero():
+		// Another end, or both at once: nothing to pair with; the waiting
+		// end keeps waiting, the new one is dealt with as it comes.
+		if !tr.End.IsZero() {
+			lone := p.newOpen(tr, tr.End)
+			lone.attrs = merged(tr.Attributes, map[string]string{AttrIncomplete: "true"})
+			appendSpan(p.spans, tr.Key, lone, tr.End, tr.Failed, tr.Message)
+		}
+	case !tr.Start.After(waiting.end):
+		waiting.start = tr.Start
+		waiting.attrs = merged(tr.Attributes, waiting.attrs)
+		appendSpan(p.spans, tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
+		p.del(tr.Key)
+	default:
+		// The start of a later stay: the waiting end will never be paired.
+		waiting.start = waiting.end
+		waiting.attrs = merged(waiting.attrs, map[string]string{AttrIncomplete: "true"})
+		appendSpan(p.spans, tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
+		next := p.newOpen(tr, tr.Start)
+		next.attrs = merged(next.attrs, tr.Attributes)
+		p.put(tr.Key, next)
+	}
+}
+
+func (p *plan) newOpen(tr *provider.Transition, start time.Time) open {
+	return open{src: p.src, root: tr.Root, name: tr.Name, start: start, perStart: tr.PerStart, attrs: map[string]string{}}
 }
 
 // step records a phase on the timeline of an open root; a step for a root
@@ -180,7 +263,7 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 	spans = ptrace.NewTraces()
 	var expired []string
 	for key, o := range t.open {
-		if now.Sub(o.start) > t.timeout {
+		if now.Sub(o.since()) > t.timeout {
 			expired = append(expired, key)
 		}
 	}
@@ -188,7 +271,11 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 	for _, key := range expired {
 		o := t.open[key]
 		o.attrs = merged(o.attrs, map[string]string{AttrIncomplete: "true"})
-		appendSpan(spans, key, o, now, false, "")
+		end := now
+		if o.start.IsZero() { // an end whose start never came
+			o.start, end = o.end, o.end
+		}
+		appendSpan(spans, key, o, end, o.failed, o.message)
 	}
 	return spans, func() {
 		t.mu.Lock()

@@ -80,14 +80,52 @@ func TestLateStartMovesStartEarlier(t *testing.T) {
 	require.Equal(t, pcommon.NewTimestampFromTime(t0), only(t, spans).StartTimestamp())
 }
 
-func TestEndWithoutStartIsIncomplete(t *testing.T) {
+// An end that arrives before its start waits for it: the pair is one
+// complete span, built from the events' times.
+func TestEndBeforeStartWaitsForIt(t *testing.T) {
 	tr := NewTracker(time.Hour)
-	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0})})
+	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(time.Minute), Failed: true, Message: "m"})})
+	require.Equal(t, 0, spans.SpanCount())
+	commit()
+	require.Equal(t, 1, tr.Open())
+	spans, commit = tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0, Attributes: map[string]string{"a": "1"}})})
+	s := only(t, spans)
+	require.Equal(t, pcommon.NewTimestampFromTime(t0), s.StartTimestamp())
+	require.Equal(t, pcommon.NewTimestampFromTime(t0.Add(time.Minute)), s.EndTimestamp())
+	require.Equal(t, map[string]any{"a": "1"}, s.Attributes().AsRaw())
+	require.Equal(t, ptrace.StatusCodeError, s.Status().Code())
+	commit()
+	require.Equal(t, 0, tr.Open())
+}
+
+// An end whose start never comes is emitted at the timeout, marked.
+func TestEndWithoutStartIsIncompleteAtTimeout(t *testing.T) {
+	tr := NewTracker(time.Hour)
+	_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0})})
+	commit()
+	spans, _ := tr.Expire(t0.Add(30 * time.Minute))
+	require.Equal(t, 0, spans.SpanCount(), "not yet")
+	spans, commit = tr.Expire(t0.Add(time.Hour + time.Second))
 	s := only(t, spans)
 	require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
+	require.Equal(t, pcommon.NewTimestampFromTime(t0), s.StartTimestamp())
 	require.Equal(t, s.StartTimestamp(), s.EndTimestamp())
 	commit()
 	require.Equal(t, 0, tr.Open())
+}
+
+// A waiting end followed by the start of a later stay: the end is emitted
+// alone and marked, the new stay opens.
+func TestWaitingEndThenLaterStart(t *testing.T) {
+	tr := NewTracker(time.Hour)
+	_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0})})
+	commit()
+	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0.Add(time.Minute)})})
+	s := only(t, spans)
+	require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
+	require.Equal(t, pcommon.NewTimestampFromTime(t0), s.EndTimestamp())
+	commit()
+	require.Equal(t, 1, tr.Open())
 }
 
 func TestExpire(t *testing.T) {
@@ -213,4 +251,21 @@ func TestStepWithoutOpenRootChangesNothing(t *testing.T) {
 	commit()
 	require.Equal(t, 0, spans.SpanCount())
 	require.Equal(t, 0, tr.Open())
+}
+
+func TestRootEndClosesOpenChildren(t *testing.T) {
+	tr := NewTracker(time.Hour)
+	child := provider.Transition{Key: root + "/presence/p1", Root: root, Name: "presence", Start: t0.Add(time.Minute), PerStart: true}
+	other := provider.Transition{Key: "demo/thing/2/presence/p1", Root: "demo/thing/2", Name: "presence", Start: t0}
+	_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", Start: t0}, child, other)})
+	commit()
+	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(time.Hour)})})
+	commit()
+	byName := spansByName(spans)
+	require.Len(t, byName["thing"], 1)
+	require.Len(t, byName["presence"], 1)
+	p := byName["presence"][0]
+	require.Equal(t, pcommon.NewTimestampFromTime(t0.Add(time.Hour)), p.EndTimestamp())
+	require.Equal(t, "true", p.Attributes().AsRaw()[AttrIncomplete])
+	require.Equal(t, 1, tr.Open(), "another root's child stays open")
 }

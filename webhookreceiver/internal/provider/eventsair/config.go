@@ -3,7 +3,6 @@ package eventsair
 import (
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -35,14 +34,7 @@ func newConfig() provider.Config {
 // Validate implements provider.Config.
 func (c *Config) Validate() error {
 	errs := []error{c.Common.ValidatePath()}
-	if len(c.Secrets) == 0 {
-		errs = append(errs, errors.New("secrets: at least one is required; this receiver never accepts unsigned deliveries"))
-	}
-	for i, s := range c.Secrets {
-		if _, err := decodeSecret(s); err != nil {
-			errs = append(errs, fmt.Errorf("secrets[%d]: %w", i, err))
-		}
-	}
+	errs = append(errs, provider.ValidateSecrets("secrets", c.Secrets, decodeSecret)...)
 	if c.Tolerance <= 0 {
 		errs = append(errs, errors.New("tolerance: must be positive"))
 	}

@@ -27,12 +27,7 @@ type eventsAir struct {
 func newProvider(cfg provider.Config, _ func() time.Time) (provider.Provider, error) {
 	c := cfg.(*Config)
 	p := &eventsAir{tolerance: c.Tolerance}
-	for _, s := range c.Secrets {
-		k, err := decodeSecret(s)
-		if err != nil {
-			return nil, err
-		}
-		p.keys = append(p.keys, k)
-	}
-	return p, nil
+	var err error
+	p.keys, err = provider.DecodeSecrets(c.Secrets, decodeSecret)
+	return p, err
 }

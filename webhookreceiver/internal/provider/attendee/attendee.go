@@ -1,0 +1,33 @@
+// Package attendee receives the webhooks of Attendee, the meeting-bot API:
+// bots, app sessions, calendars and Zoom OAuth connections. Bots and app
+// sessions are lifecycles: a root span from their first state to their end,
+// a phase per state, and spans for presence, speech, utterances and
+// asynchronous transcriptions.
+package attendee
+
+import (
+	"time"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+)
+
+const key = "attendee"
+
+// Factory describes Attendee to the receiver.
+var Factory = provider.Factory{
+	Key:       key,
+	NewConfig: newConfig,
+	New:       newProvider,
+}
+
+type attendee struct {
+	keys [][]byte
+}
+
+func newProvider(cfg provider.Config, _ func() time.Time) (provider.Provider, error) {
+	c := cfg.(*Config)
+	p := &attendee{}
+	var err error
+	p.keys, err = provider.DecodeSecrets(c.Secrets, decodeSecret)
+	return p, err
+}

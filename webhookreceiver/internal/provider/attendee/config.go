@@ -1,0 +1,45 @@
+package attendee
+
+import (
+	"encoding/base64"
+	"errors"
+	"strings"
+
+	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+)
+
+// Config is the attendee block of the receiver's configuration.
+type Config struct {
+	provider.Common `mapstructure:",squash"`
+	// Secrets are the project's webhook secrets as Attendee's Settings →
+	// Webhooks page shows them (base64); a delivery signed with any of them
+	// is accepted, so a secret can be rotated without downtime.
+	Secrets []configopaque.String `mapstructure:"secrets"`
+}
+
+func newConfig() provider.Config {
+	return &Config{Common: provider.Common{Path: "/" + key}}
+}
+
+// Validate implements provider.Config.
+func (c *Config) Validate() error {
+	errs := []error{c.Common.ValidatePath()}
+	errs = append(errs, provider.ValidateSecrets("secrets", c.Secrets, decodeSecret)...)
+	return errors.Join(errs...)
+}
+
+// decodeSecret returns the HMAC key: Attendee signs with the secret's
+// base64-decoded bytes. The error never quotes the secret.
+func decodeSecret(s configopaque.String) ([]byte, error) {
+	text := strings.TrimSpace(string(s))
+	if text == "" {
+		return nil, errors.New("is empty")
+	}
+	k, err := base64.StdEncoding.DecodeString(text)
+	if err != nil {
+		return nil, errors.New("is not base64 (copy it as Attendee's Settings → Webhooks page shows it)")
+	}
+	return k, nil
+}

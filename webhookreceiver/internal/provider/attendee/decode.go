@@ -1,0 +1,330 @@
+package attendee
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/jsonpdata"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+)
+
+// subjects are the things a delivery can be about: the envelope carries
+// exactly one "<kind>_id".
+var subjects = []string{"bot", "app_session", "calendar", "zoom_oauth_connection"}
+
+// Decode reads the envelope {idempotency_key, <subject>_id, trigger, data}:
+// one event per delivery.
+func (p *attendee) Decode(d *provider.Delivery) ([]provider.Event, error) {
+	body := pcommon.NewValueEmpty()
+	env := body.SetEmptyMap()
+	if err := jsonpdata.ParseMap(d.Body, env); err != nil {
+		return nil, err
+	}
+	idem := str(env, "idempotency_key")
+	trigger := str(env, "trigger")
+	switch {
+	case idem == "":
+		return nil, errors.New(`"idempotency_key" must be a non-empty string`)
+	case trigger == "":
+		return nil, errors.New(`"trigger" must be a non-empty string`)
+	}
+	data := pcommon.NewMap()
+	if v, ok := env.Get("data"); ok {
+		switch v.Type() {
+		case pcommon.ValueTypeMap:
+			data = v.Map()
+		case pcommon.ValueTypeEmpty:
+		default:
+			return nil, errors.New(`"data" must be an object`)
+		}
+	}
+
+	ev := provider.Event{Type: trigger, DeliveryKey: idem, Attributes: pcommon.NewMap(), Body: body}
+	attrs := ev.Attributes
+	var kind, id string
+	for _, k := range subjects {
+		if v := str(env, k+"_id"); v != "" {
+			kind, id = k, v
+			attrs.PutStr(key+"."+k+".id", v)
+			break
+		}
+	}
+	putStr(attrs, key+".calendar.deduplication_key", env, "calendar_deduplication_key")
+	putStr(attrs, key+".user.id", env, "user_id")
+	putStr(attrs, key+".account.id", env, "account_id")
+
+	var root string
+	if kind == "bot" || kind == "app_session" {
+		root = key + "/" + kind + "/" + id
+		ev.Trace = root
+	}
+	t := trig{ev: &ev, data: data, root: root, kind: kind, id: id, received: d.Received}
+	switch trigger {
+	case "bot.state_change":
+		t.stateChange()
+	case "transcript.update":
+		t.utterance()
+	case "chat_messages.update":
+		t.chatMessage()
+	case "participant_events.join_leave", "participant_events.speech_start_stop":
+		t.participantEvent()
+	case "calendar.events_update", "calendar.state_change", "zoom_oauth_connection.state_change":
+		t.connectionState()
+	case "async_transcription.state_change":
+		t.asyncTranscription()
+	case "bot_logs.update":
+		t.botLog()
+	}
+	return []provider.Event{ev}, nil
+}
+
+// trig decodes the data of one trigger into its event.
+type trig struct {
+	ev       *provider.Event
+	data     pcommon.Map
+	root     string // the bot's or app session's root key; "" for others
+	kind, id string // the subject
+	received time.Time
+}
+
+// terminal states end a bot's (or app session's) life.
+func terminal(state string) bool {
+	return state == "ended" || state == "fatal_error" || state == "data_deleted"
+}
+
+func (t *trig) stateChange() {
+	newState, oldState := str(t.data, "new_state"), str(t.data, "old_state")
+	eventType, subType := str(t.data, "event_type"), str(t.data, "event_sub_type")
+	attrs := t.ev.Attributes
+	prefix := key + "." + t.kind + "."
+	putNonEmpty(attrs, prefix+"state", newState)
+	putNonEmpty(attrs, prefix+"old_state", oldState)
+	putNonEmpty(attrs, prefix+"event_type", eventType)
+	putNonEmpty(attrs, prefix+"event_sub_type", subType)
+	at := timeOf(t.data, "created_at")
+	t.ev.Time = at
+
+	switch {
+	case eventType == "could_not_join_meeting" && subType == "waiting_room_timeout_exceeded":
+		// Nobody let the bot in: a failure of people, not of the system.
+		t.ev.Severity = plog.SeverityNumberWarn
+	case newState == "fatal_error" || eventType == "fatal_error" || eventType == "could_not_join_meeting":
+		t.ev.Severity = plog.SeverityNumberError
+	case eventType == "recording_permission_denied" || newState == "joined_recording_permission_denied":
+		t.ev.Severity = plog.SeverityNumberWarn
+	}
+
+	if t.root == "" || at.IsZero() || newState == "" {
+		return
+	}
+	name := key + "." + t.kind
+	rootAttrs := map[string]string{prefix + "id": t.id}
+	if terminal(newState) {
+		if terminal(oldState) { // data deleted after the end: the span is long closed
+			return
+		}
+		message := subType
+		if message == "" {
+			message = eventType
+		}
+		rootAttrs[prefix+"final_state"] = newState
+		t.ev.Transitions = append(t.ev.Transitions, provider.Transition{
+			Key: t.root, Name: name, End: at, Attributes: rootAttrs,
+			Failed: newState == "fatal_error", Message: message,
+		})
+		return
+	}
+	t.ev.Transitions = append(t.ev.Transitions,
+		provider.Transition{Key: t.root, Name: name, Start: at, Attributes: rootAttrs},
+		provider.Transition{Key: t.root + "/state", Root: t.root, Name: name + ".state", Step: at,
+			Attributes: map[string]string{prefix + "state": newState}},
+	)
+}
+
+func (t *trig) utterance() {
+	speaker := str(t.data, "speaker_uuid")
+	t.participant(speaker, str(t.data, "speaker_user_uuid"), "speaker_is_host")
+	start, ok := msTime(t.data, "timestamp_ms")
+	if !ok {
+		return
+	}
+	t.ev.Time = start
+	duration, _ := t.data.Get("duration_ms")
+	if t.root == "" || duration.Type() != pcommon.ValueTypeInt || duration.Int() < 0 {
+		return
+	}
+	t.ev.Transitions = append(t.ev.Transitions, provider.Transition{
+		Key:   t.root + "/utterance/" + speaker + "/" + strconv.FormatInt(start.UnixMilli(), 10),
+		Root:  t.root,
+		Name:  key + ".transcript.utterance",
+		Start: start, End: start.Add(time.Duration(duration.Int()) * time.Millisecond),
+		Attributes: map[string]string{key + ".participant.id": speaker},
+	})
+}
+
+func (t *trig) chatMessage() {
+	putStr(t.ev.Attributes, key+".chat_message.id", t.data, "id")
+	putStr(t.ev.Attributes, key+".chat_message.to", t.data, "to")
+	t.participant(str(t.data, "sender_uuid"), str(t.data, "sender_user_uuid"), "")
+	if at, ok := msTime(t.data, "timestamp_ms"); ok {
+		t.ev.Time = at
+	}
+}
+
+// participantEvent: join/leave is the participant's presence, speech
+// start/stop their speaking; each stay is its own span.
+func (t *trig) participantEvent() {
+	uuid := str(t.data, "participant_uuid")
+	t.participant(uuid, str(t.data, "participant_user_uuid"), "participant_is_host")
+	putStr(t.ev.Attributes, key+".participant_event.id", t.data, "id")
+	eventType := str(t.data, "event_type")
+	putNonEmpty(t.ev.Attributes, key+".participant_event.type", eventType)
+	at, ok := msTime(t.data, "timestamp_ms")
+	if !ok {
+		return
+	}
+	t.ev.Time = at
+	if t.root == "" || uuid == "" {
+		return
+	}
+	tr := provider.Transition{Root: t.root, PerStart: true, Attributes: map[string]string{key + ".participant.id": uuid}}
+	switch eventType {
+	case "join":
+		tr.Key, tr.Name, tr.Start = t.root+"/participant/"+uuid, key+".participant", at
+	case "leave":
+		tr.Key, tr.Name, tr.End = t.root+"/participant/"+uuid, key+".participant", at
+	case "speech_start":
+		tr.Key, tr.Name, tr.Start = t.root+"/speech/"+uuid, key+".participant.speech", at
+	case "speech_stop":
+		tr.Key, tr.Name, tr.End = t.root+"/speech/"+uuid, key+".participant.speech", at
+	default:
+		return
+	}
+	t.ev.Transitions = append(t.ev.Transitions, tr)
+}
+
+// participant puts who the event is about.
+func (t *trig) participant(uuid, userUUID, isHostField string) {
+	putNonEmpty(t.ev.Attributes, key+".participant.id", uuid)
+	putNonEmpty(t.ev.Attributes, key+".participant.user_id", userUUID)
+	if isHostField != "" {
+		if v, ok := t.data.Get(isHostField); ok && v.Type() == pcommon.ValueTypeBool {
+			t.ev.Attributes.PutBool(key+".participant.is_host", v.Bool())
+		}
+	}
+}
+
+// connectionState: calendars and Zoom OAuth connections, connected or not.
+func (t *trig) connectionState() {
+	state := str(t.data, "state")
+	putNonEmpty(t.ev.Attributes, key+"."+t.kind+".state", state)
+	failedAt := time.Time{}
+	if f, ok := t.data.Get("connection_failure_data"); ok && f.Type() == pcommon.ValueTypeMap {
+		failedAt = timeOf(f.Map(), "timestamp")
+	}
+	switch {
+	case state == "disconnected" && !failedAt.IsZero():
+		t.ev.Time = failedAt
+	default:
+		t.ev.Time = timeOf(t.data, "last_attempted_sync_at")
+	}
+	if state == "disconnected" {
+		t.ev.Severity = plog.SeverityNumberWarn
+	}
+}
+
+// asyncTranscription: Attendee's payload has no time, so the span takes
+// the times the deliveries arrived.
+func (t *trig) asyncTranscription() {
+	id, state := str(t.data, "id"), str(t.data, "state")
+	putNonEmpty(t.ev.Attributes, key+".async_transcription.id", id)
+	putNonEmpty(t.ev.Attributes, key+".async_transcription.state", state)
+	if state == "failed" {
+		t.ev.Severity = plog.SeverityNumberError
+	}
+	if t.root == "" || id == "" {
+		return
+	}
+	tr := provider.Transition{Key: t.root + "/async_transcription/" + id, Root: t.root, Name: key + ".async_transcription",
+		Attributes: map[string]string{key + ".async_transcription.id": id}}
+	switch state {
+	case "in_progress":
+		tr.Start = t.received
+	case "complete":
+		tr.End = t.received
+	case "failed":
+		tr.End, tr.Failed, tr.Message = t.received, true, "failed"
+		if f, ok := t.data.Get("failure_data"); ok && f.Type() != pcommon.ValueTypeEmpty {
+			tr.Message = f.AsString()
+		}
+	default:
+		return
+	}
+	t.ev.Transitions = append(t.ev.Transitions, tr)
+}
+
+var logLevels = map[string]plog.SeverityNumber{
+	"debug": plog.SeverityNumberDebug, "info": plog.SeverityNumberInfo,
+	"warning": plog.SeverityNumberWarn, "error": plog.SeverityNumberError,
+}
+
+func (t *trig) botLog() {
+	level := str(t.data, "level")
+	putStr(t.ev.Attributes, key+".bot_log.id", t.data, "id")
+	putNonEmpty(t.ev.Attributes, key+".bot_log.level", level)
+	putStr(t.ev.Attributes, key+".bot_log.entry_type", t.data, "entry_type")
+	t.ev.Severity = logLevels[level]
+	t.ev.Time = timeOf(t.data, "created_at")
+}
+
+// str returns m[k] when it is a string or a number (IDs may be either), ""
+// otherwise.
+func str(m pcommon.Map, k string) string {
+	v, ok := m.Get(k)
+	if !ok {
+		return ""
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeStr, pcommon.ValueTypeInt:
+		return v.AsString()
+	}
+	return ""
+}
+
+func putStr(attrs pcommon.Map, name string, m pcommon.Map, k string) {
+	putNonEmpty(attrs, name, str(m, k))
+}
+
+func putNonEmpty(attrs pcommon.Map, name, v string) {
+	if v != "" {
+		attrs.PutStr(name, v)
+	}
+}
+
+// timeOf reads an ISO 8601 time, as Attendee writes them ("+00:00" or "Z").
+func timeOf(m pcommon.Map, k string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, str(m, k))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// msTime reads Unix milliseconds.
+func msTime(m pcommon.Map, k string) (time.Time, bool) {
+	v, ok := m.Get(k)
+	if !ok {
+		return time.Time{}, false
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeInt:
+		return time.UnixMilli(v.Int()).UTC(), true
+	case pcommon.ValueTypeDouble:
+		return time.UnixMicro(int64(v.Double() * 1000)).UTC(), true
+	}
+	return time.Time{}, false
+}

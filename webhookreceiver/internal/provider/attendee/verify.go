@@ -1,0 +1,50 @@
+package attendee
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"sync"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/canonjson"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+)
+
+const headerSignature = "X-Webhook-Signature"
+
+// canonicalBuffers keeps the buffers the signed bytes are rebuilt into.
+var canonicalBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// Verify checks X-Webhook-Signature: base64 of an HMAC-SHA256, keyed by any
+// configured secret, over the payload as Attendee signed it. Attendee signs
+// json.dumps(payload, sort_keys=True, ensure_ascii=False,
+// separators=(",", ":")) but sends Python's default json.dumps, so the
+// signed bytes are rebuilt from the body (internal/canonjson).
+func (p *attendee) Verify(d *provider.Delivery) error {
+	header := d.Header.Get(headerSignature)
+	if header == "" {
+		return errors.New("missing " + headerSignature + " header")
+	}
+	given, err := base64.StdEncoding.DecodeString(header)
+	if err != nil || len(given) != sha256.Size {
+		return errors.New(headerSignature + " is not a base64 HMAC-SHA256")
+	}
+	buf := canonicalBuffers.Get().(*[]byte)
+	defer canonicalBuffers.Put(buf)
+	signed, err := canonjson.Append((*buf)[:0], d.Body)
+	if err != nil {
+		return errors.New("the body cannot be what Attendee signed: " + err.Error())
+	}
+	*buf = signed
+
+	var want [sha256.Size]byte
+	for _, key := range p.keys {
+		mac := hmac.New(sha256.New, key)
+		mac.Write(signed)
+		if hmac.Equal(given, mac.Sum(want[:0])) {
+			return nil
+		}
+	}
+	return errors.New("signature does not match any configured secret")
+}
