@@ -1,6 +1,9 @@
 package webhookreceiver
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
@@ -160,4 +163,33 @@ func TestGoldenAttendeeFailedJoin(t *testing.T) {
 		g.send(t, d.request())
 	}
 	compareTracesGolden(t, filepath.Join(attendeeDir, "failed_join.traces.yaml"), g.traces.AllTraces())
+}
+
+// A delivery as Attendee sends it, with non-ASCII, <>&, U+2028, 1.0 and
+// integers beyond 2^64 in its metadata, is accepted with the signature
+// Attendee made; the same delivery signed over its raw body is refused.
+func TestAttendeeSignedAsAttendeeDoes(t *testing.T) {
+	var d attendeeDelivery
+	for _, c := range loadAttendee(t, "triggers") {
+		if c.name == "triggers/bot.state_change.metadata.json" {
+			d = c
+		}
+	}
+	require.Contains(t, string(d.body), `\u2028`)
+	require.Contains(t, string(d.body), `1180591620717411303424`)
+
+	g := newGoldenReceiver(t, attendeeConfig(), goldenClock)
+	key, err := base64.StdEncoding.DecodeString(attendeeSecret)
+	require.NoError(t, err)
+	mac := hmac.New(sha256.New, key)
+	mac.Write(d.body)
+	raw := d
+	raw.sig = base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	rec := httptest.NewRecorder()
+	g.r.ServeHTTP(rec, raw.request())
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	require.Equal(t, 0, g.logs.LogRecordCount())
+
+	g.send(t, d.request())
+	require.Equal(t, 1, g.logs.LogRecordCount())
 }
