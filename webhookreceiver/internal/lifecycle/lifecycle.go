@@ -27,6 +27,7 @@ type open struct {
 	name     string
 	start    time.Time
 	perStart bool
+	withRoot bool // ends when its root ends
 	attrs    map[string]string
 	steps    []step // a root's timeline phases, in time order
 
@@ -174,17 +175,18 @@ func (p *plan) span(tr *provider.Transition) {
 }
 
 // closeChildren ends, where their root ends, the children still open under
-// it (a participant still in the meeting when the bot left): nothing more
-// will be seen of them. They are marked incomplete, their own end unseen.
+// it that end with it (a participant still in the meeting when the bot
+// left): nothing more will be seen of them. They are marked incomplete, their
+// own end unseen.
 func (p *plan) closeChildren(root string, end time.Time) {
 	var keys []string
 	for key, o := range p.tracker.open {
-		if o.root == root {
+		if o.root == root && o.withRoot {
 			keys = append(keys, key)
 		}
 	}
 	for key, o := range p.changes {
-		if o != nil && o.root == root && !slices.Contains(keys, key) {
+		if o != nil && o.root == root && o.withRoot && !slices.Contains(keys, key) {
 			keys = append(keys, key)
 		}
 	}
@@ -228,7 +230,7 @@ func (p *plan) startWaitingEnd(tr *provider.Transition, waiting open) {
 }
 
 func (p *plan) newOpen(tr *provider.Transition, start time.Time) open {
-	return open{src: p.src, root: tr.Root, name: tr.Name, start: start, perStart: tr.PerStart, attrs: map[string]string{}}
+	return open{src: p.src, root: tr.Root, name: tr.Name, start: start, perStart: tr.PerStart, withRoot: tr.EndsWithRoot, attrs: map[string]string{}}
 }
 
 // step records a phase on the timeline of an open root; a step for a root

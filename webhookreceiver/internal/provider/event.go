@@ -52,6 +52,11 @@ type Transition struct {
 	// from its step to the next one, or to the root's end, emitted when the
 	// root ends; steps arriving out of order are placed by their time.
 	Step time.Time
+	// EndsWithRoot closes the span, marked incomplete, when its root ends
+	// with it still open: a participant still in the meeting when the bot
+	// left. Work that goes on after the root (processing a recording) does
+	// not set it.
+	EndsWithRoot bool
 	// Failed marks an end that failed, with Message as the span status text.
 	Failed  bool
 	Message string

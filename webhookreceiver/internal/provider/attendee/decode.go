@@ -191,7 +191,7 @@ func (t *trig) participantEvent() {
 	if t.root == "" || uuid == "" {
 		return
 	}
-	tr := provider.Transition{Root: t.root, PerStart: true, Attributes: map[string]string{key + ".participant.id": uuid}}
+	tr := provider.Transition{Root: t.root, PerStart: true, EndsWithRoot: true, Attributes: map[string]string{key + ".participant.id": uuid}}
 	switch eventType {
 	case "join":
 		tr.Key, tr.Name, tr.Start = t.root+"/participant/"+uuid, key+".participant", at

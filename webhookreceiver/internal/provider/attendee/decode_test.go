@@ -122,7 +122,7 @@ func TestParticipantAndUtteranceTransitions(t *testing.T) {
 	ev := decodeOne(t, map[string]any{"idempotency_key": "k", "bot_id": "b", "trigger": "participant_events.join_leave",
 		"data": map[string]any{"id": "pe", "participant_uuid": "p1", "participant_is_host": true, "event_type": "leave", "timestamp_ms": 1752588065000}})
 	require.Equal(t, provider.Transition{Key: "attendee/bot/b/participant/p1", Root: "attendee/bot/b", Name: "attendee.participant",
-		End: time.UnixMilli(1752588065000).UTC(), PerStart: true, Attributes: map[string]string{"attendee.participant.id": "p1"}}, ev.Transitions[0])
+		End: time.UnixMilli(1752588065000).UTC(), PerStart: true, EndsWithRoot: true, Attributes: map[string]string{"attendee.participant.id": "p1"}}, ev.Transitions[0])
 	require.Equal(t, true, ev.Attributes.AsRaw()["attendee.participant.is_host"])
 
 	ev = decodeOne(t, map[string]any{"idempotency_key": "k", "bot_id": "b", "trigger": "transcript.update",
