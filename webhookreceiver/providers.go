@@ -4,6 +4,7 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/attendee"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/eventsair"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider/iotum"
 )
 
 // factories lists the platforms this receiver knows. Adding a platform is a
@@ -11,6 +12,7 @@ import (
 var factories = []provider.Factory{
 	attendee.Factory,
 	eventsair.Factory,
+	iotum.Factory,
 }
 
 func lookupFactory(key string) (provider.Factory, bool) {

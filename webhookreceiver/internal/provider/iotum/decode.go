@@ -1,0 +1,141 @@
+package iotum
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/jsonpdata"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+)
+
+// Decode reads {"event": ..., "payload": "<JSON as a string>", "timestamp":
+// ...}: one event per delivery, with the payload decoded in the body.
+func (p *iotum) Decode(d *provider.Delivery) ([]provider.Event, error) {
+	body := pcommon.NewValueEmpty()
+	env := body.SetEmptyMap()
+	if err := jsonpdata.ParseMap(d.Body, env); err != nil {
+		return nil, err
+	}
+	event := str(env, "event")
+	if event == "" {
+		return nil, errors.New(`"event" must be a non-empty string`)
+	}
+	timestamp := str(env, "timestamp")
+	payloadText := ""
+	payload := pcommon.NewMap()
+	if v, ok := env.Get("payload"); ok {
+		switch v.Type() {
+		case pcommon.ValueTypeStr:
+			payloadText = v.Str()
+			if err := jsonpdata.ParseMap([]byte(payloadText), payload); err != nil {
+				return nil, errors.New(`"payload" is not a JSON object encoded as a string: ` + err.Error())
+			}
+			payload.MoveTo(v.SetEmptyMap())
+			payload = v.Map()
+		case pcommon.ValueTypeMap: // already an object: taken as it is
+			payloadText = string(d.Body)
+			payload = v.Map()
+		case pcommon.ValueTypeEmpty:
+		default:
+			return nil, errors.New(`"payload" must be a string`)
+		}
+	}
+
+	ev := provider.Event{Type: event, DeliveryKey: deliveryKey(event, timestamp, payloadText), Attributes: pcommon.NewMap(), Body: body}
+	at, err := time.Parse(time.RFC3339Nano, timestamp)
+	if err == nil {
+		ev.Time = at
+	} else {
+		at = d.Received // spans still need a time
+	}
+	e := evt{ev: &ev, payload: payload, at: at}
+	e.attributes()
+	e.severity()
+	e.lifecycle()
+	return []provider.Event{ev}, nil
+}
+
+// deliveryKey: iotum sends no delivery ID, so a delivery is known by what
+// it says. A retry repeats event, timestamp and payload exactly.
+func deliveryKey(event, timestamp, payload string) string {
+	h := sha256.New()
+	for _, part := range []string{event, timestamp, payload} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// evt decodes the payload of one event into it.
+type evt struct {
+	ev      *provider.Event
+	payload pcommon.Map
+	at      time.Time
+}
+
+// payloadAttributes maps payload fields to attribute names; IDs keep every
+// digit (large ones arrive as text from the JSON parser).
+var payloadAttributes = []struct{ field, attr string }{
+	{"host_id", "iotum.host.id"},
+	{"company_id", "iotum.company.id"},
+	{"conference_id", "iotum.conference.id"},
+	{"participant_id", "iotum.participant.id"},
+	{"recording_id", "iotum.recording.id"},
+	{"original_conference_id", "iotum.original_conference.id"},
+	{"participant_role", "iotum.participant.role"},
+	{"reason_for_leaving", "iotum.participant.reason_for_leaving"},
+	{"status", "iotum.dialout.status"},
+	{"phone_number", "iotum.dialout.phone_number"},
+	{"id", "iotum.file.id"},
+	{"filename", "iotum.file.name"},
+	{"download_link", "iotum.recording.download_link"},
+	{"video_url", "iotum.stream.video_url"},
+	{"image_url", "iotum.stream.image_url"},
+	{"meeting_url", "iotum.meeting_url"},
+}
+
+func (e *evt) attributes() {
+	for _, a := range payloadAttributes {
+		if v := str(e.payload, a.field); v != "" {
+			e.ev.Attributes.PutStr(a.attr, v)
+		}
+	}
+	if v, ok := e.payload.Get("size"); ok && v.Type() == pcommon.ValueTypeInt {
+		e.ev.Attributes.PutInt("iotum.file.size", v.Int())
+	}
+}
+
+func (e *evt) severity() {
+	switch e.ev.Type {
+	case "dialout_status_change":
+		switch str(e.payload, "status") {
+		case "rejected", "noanswer", "cancelled", "notenabled":
+			e.ev.Severity = plog.SeverityNumberWarn
+		}
+	case "profile_picture_upload_failure":
+		e.ev.Severity = plog.SeverityNumberWarn
+	case "leave_conference", "leave_livestream":
+		switch str(e.payload, "reason_for_leaving") {
+		case "user_dropped", "host_kicked", "host_kicked_blocked":
+			e.ev.Severity = plog.SeverityNumberWarn
+		}
+	}
+}
+
+// str returns m[k] as text when it is a string or a number, "" otherwise.
+func str(m pcommon.Map, k string) string {
+	v, ok := m.Get(k)
+	if !ok {
+		return ""
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeStr, pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
+		return v.AsString()
+	}
+	return ""
+}
