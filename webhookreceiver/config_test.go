@@ -72,10 +72,10 @@ func TestConfigDefaults(t *testing.T) {
 
 func TestConfigInvalid(t *testing.T) {
 	tests := map[string][]string{
-		"no_platform":             {"no platform configured: add at least one of attendee, eventsair"},
+		"no_platform":             {"no platform configured: add at least one of airmeet, attendee, eventsair, iotum"},
 		"no_secrets":              {"eventsair::secrets: at least one is required"},
 		"empty_block":             {"eventsair::secrets: at least one is required"},
-		"typo":                    {`atendee: unknown option or platform (platforms: attendee, eventsair`},
+		"typo":                    {`atendee: unknown option or platform (platforms: airmeet, attendee, eventsair, iotum)`},
 		"path_clash":              {`eventsair::path: "/eventsair" is already used by health_path`},
 		"block_not_a_map":         {"eventsair: must be a mapping of options"},
 		"unknown_platform_option": {"eventsair:", "secret"},

@@ -2,6 +2,7 @@ package webhookreceiver
 
 import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider/airmeet"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/attendee"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/eventsair"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/iotum"
@@ -10,6 +11,7 @@ import (
 // factories lists the platforms this receiver knows. Adding a platform is a
 // folder under internal/provider and a line here.
 var factories = []provider.Factory{
+	airmeet.Factory,
 	attendee.Factory,
 	eventsair.Factory,
 	iotum.Factory,

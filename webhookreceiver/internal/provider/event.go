@@ -12,6 +12,9 @@ import (
 type Event struct {
 	// Type is the platform's own name for the event ("Event.Registration.Created").
 	Type string
+	// Name follows the provider's key in EventName; Type when empty. Airmeet
+	// names "trigger.airmeet.started" "airmeet.airmeet.started".
+	Name string
 	// DeliveryKey identifies the delivery across the platform's retries.
 	DeliveryKey string
 	// Time is the event's own time; zero when the payload carries none.

@@ -53,7 +53,11 @@ func Logs(src Source, events []provider.Event, observed time.Time) plog.Logs {
 	for i := range events {
 		ev := &events[i]
 		lr := records.AppendEmpty()
-		lr.SetEventName(src.Provider + "." + ev.Type)
+		name := ev.Name
+		if name == "" {
+			name = ev.Type
+		}
+		lr.SetEventName(src.Provider + "." + name)
 		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(observed))
 		if !ev.Time.IsZero() {
 			lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Time))

@@ -49,3 +49,10 @@ func TestLogsOfALifecycleCarryItsRootIDs(t *testing.T) {
 	require.Equal(t, traceID, lr.TraceID())
 	require.Equal(t, spanID, lr.SpanID())
 }
+
+func TestLogsEventNameOverride(t *testing.T) {
+	ld := Logs(src, []provider.Event{{Type: "trigger.thing.done", Name: "thing.done"}}, time.Now())
+	lr := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	require.Equal(t, "demo.thing.done", lr.EventName())
+	require.Equal(t, "trigger.thing.done", lr.Attributes().AsRaw()["webhook.event_type"])
+}
