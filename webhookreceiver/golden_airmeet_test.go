@@ -1,16 +1,24 @@
 package webhookreceiver
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/metadata"
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
 )
 
@@ -103,4 +111,61 @@ func TestGoldenAirmeetEvent(t *testing.T) {
 			require.Equal(t, traceID, lr.TraceID())
 		}
 	}
+}
+
+// statusHost records the component status the receiver reports.
+type statusHost struct {
+	component.Host
+	mu     sync.Mutex
+	events []*componentstatus.Event
+}
+
+func (h *statusHost) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
+}
+
+func (h *statusHost) recoverable() []error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []error
+	for _, ev := range h.events {
+		if ev.Status() == componentstatus.StatusRecoverableError {
+			out = append(out, ev.Err())
+		}
+	}
+	return out
+}
+
+// Registration failing never stops deliveries: the failure is reported as
+// the component's status, and deliveries are accepted all along.
+func TestAirmeetRegistrationFailureDoesNotStopDeliveries(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "down for maintenance", http.StatusBadGateway)
+	}))
+	defer api.Close()
+	cfg := testConfig(map[string]any{"airmeet": map[string]any{
+		"tokens": []any{airmeetToken},
+		"register": map[string]any{
+			"api_url": api.URL + "/prod", "access_key": "ak", "secret_key": "sk",
+			"public_url": "https://hooks.example.com/airmeet", "triggers": []any{"trigger.airmeet.created"},
+		},
+	}})
+	sink := new(consumertest.LogsSink)
+	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
+	require.NoError(t, err)
+	host := &statusHost{Host: componenttest.NewNopHost()}
+	require.NoError(t, rcv.Start(context.Background(), host))
+	defer func() { require.NoError(t, rcv.Shutdown(context.Background())) }()
+
+	require.Eventually(t, func() bool { return len(host.recoverable()) > 0 }, 10*time.Second, 10*time.Millisecond)
+	require.ErrorContains(t, host.recoverable()[0], "502")
+
+	url := "http://" + rcv.(*webhookReceiver).listenAddr.String() + "/airmeet/trigger.airmeet.created?token=" + airmeetToken
+	resp, err := http.Post(url, "application/json", strings.NewReader(`{"airmeet_id":"a1"}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, 1, sink.LogRecordCount())
 }

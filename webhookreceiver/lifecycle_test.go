@@ -59,7 +59,7 @@ func withDemoPlatform(t *testing.T) {
 	factories = append(append([]provider.Factory{}, factories...), provider.Factory{
 		Key:       "demo",
 		NewConfig: func() provider.Config { return &demoConfig{Common: provider.Common{Path: "/demo"}} },
-		New:       func(provider.Config, func() time.Time) (provider.Provider, error) { return demo{}, nil },
+		New:       func(provider.Config, provider.Settings) (provider.Provider, error) { return demo{}, nil },
 	})
 	t.Cleanup(func() { factories = saved })
 }

@@ -42,6 +42,7 @@ type webhookReceiver struct {
 	traces   consumer.Traces // nil without a traces pipeline
 
 	routes    []route // longest path first
+	runners   []provider.Runner
 	dedup     dedup.Store
 	lifecycle *lifecycle.Tracker
 	obsLogs   *receiverhelper.ObsReport
@@ -54,6 +55,7 @@ type webhookReceiver struct {
 	server              *http.Server
 	listenAddr          net.Addr // where the server listens, once started
 	done                chan struct{}
+	stopRunners         context.CancelFunc
 	wg                  sync.WaitGroup
 	release             func()
 }
@@ -73,7 +75,7 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 		release:   release,
 	}
 	for _, p := range platforms {
-		prov, err := p.factory.New(p.config, r.now)
+		prov, err := p.factory.New(p.config, provider.Settings{Logger: set.Logger.With(zap.String("provider", p.factory.Key))})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p.factory.Key, err)
 		}
@@ -81,6 +83,9 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 		service := common.ServiceName
 		if service == "" {
 			service = p.factory.Key
+		}
+		if runner, ok := prov.(provider.Runner); ok {
+			r.runners = append(r.runners, runner)
 		}
 		r.routes = append(r.routes, route{
 			path:     common.Path,
@@ -147,6 +152,23 @@ func (r *webhookReceiver) start(ctx context.Context, host component.Host) error 
 			componentstatus.ReportStatus(host, componentstatus.NewFatalErrorEvent(err))
 		}
 	}()
+	// Providers' own work (Airmeet's registrations) runs beside the server
+	// and never stops it: its failures are reported, not returned.
+	var runCtx context.Context
+	runCtx, r.stopRunners = context.WithCancel(context.Background())
+	for _, runner := range r.runners {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			runner.Run(runCtx, func(err error) {
+				if err != nil {
+					componentstatus.ReportStatus(host, componentstatus.NewRecoverableErrorEvent(err))
+				} else {
+					componentstatus.ReportStatus(host, componentstatus.NewEvent(componentstatus.StatusOK))
+				}
+			})
+		}()
+	}
 	go func() {
 		defer r.wg.Done()
 		r.expireLoop()
@@ -162,6 +184,9 @@ func (r *webhookReceiver) Shutdown(ctx context.Context) error {
 		close(r.done)
 		if r.server != nil {
 			err = r.server.Shutdown(ctx)
+		}
+		if r.stopRunners != nil {
+			r.stopRunners()
 		}
 		r.wg.Wait()
 		r.telemetry.Shutdown()

@@ -4,10 +4,13 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // Provider verifies and decodes the deliveries of one platform.
@@ -45,7 +48,13 @@ type Factory struct {
 	// NewConfig returns the platform's configuration with its defaults.
 	NewConfig func() Config
 	// New builds the provider from a validated configuration.
-	New func(cfg Config, now func() time.Time) (Provider, error)
+	New func(cfg Config, set Settings) (Provider, error)
+}
+
+// Settings are what the receiver gives a provider it builds.
+type Settings struct {
+	// Logger logs for the provider; never secrets, never bodies.
+	Logger *zap.Logger
 }
 
 // Config is a platform's configuration block: a struct that embeds Common,
@@ -81,4 +90,12 @@ func (c *Common) ValidatePath() error {
 		return errors.New("path: must not end with /")
 	}
 	return nil
+}
+
+// Runner is implemented by a provider that has work of its own while the
+// receiver runs: Airmeet keeps its webhook registrations in step with the
+// configuration. Run works until ctx ends; report tells the collector how it
+// goes (nil: all well). Deliveries are accepted whatever Run does.
+type Runner interface {
+	Run(ctx context.Context, report func(error))
 }

@@ -7,6 +7,7 @@ package airmeet
 
 import (
 	"crypto/sha256"
+	"net/http"
 	"time"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
@@ -28,7 +29,7 @@ type airmeet struct {
 	tokens [][sha256.Size]byte
 }
 
-func newProvider(cfg provider.Config, _ func() time.Time) (provider.Provider, error) {
+func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
 	c := cfg.(*Config)
 	keys, err := provider.DecodeSecrets(c.Tokens, decodeToken)
 	if err != nil {
@@ -38,5 +39,24 @@ func newProvider(cfg provider.Config, _ func() time.Time) (provider.Provider, er
 	for _, k := range keys {
 		p.tokens = append(p.tokens, sha256.Sum256(k))
 	}
-	return p, nil
+	if c.Register == nil {
+		return p, nil
+	}
+	r := &registrar{
+		api: &api{base: c.Register.baseURL(), accessKey: c.Register.AccessKey, secretKey: c.Register.SecretKey,
+			client: &http.Client{Timeout: 30 * time.Second}},
+		cfg:        c.Register,
+		token:      string(c.Tokens[0]),
+		logger:     set.Logger,
+		minBackoff: time.Second,
+		maxBackoff: 5 * time.Minute,
+	}
+	return registering{p, r}, nil
+}
+
+// registering is Airmeet with its registrations kept in step: it verifies
+// and decodes as Airmeet does, and runs the registrar.
+type registering struct {
+	*airmeet
+	*registrar
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.uber.org/zap"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
@@ -24,7 +25,7 @@ func newTestProvider(t testing.TB, tokens ...string) *airmeet {
 		cfg.Tokens = append(cfg.Tokens, configopaque.String(s))
 	}
 	require.NoError(t, cfg.Validate())
-	p, err := newProvider(cfg, time.Now)
+	p, err := newProvider(cfg, provider.Settings{Logger: zap.NewNop()})
 	require.NoError(t, err)
 	return p.(*airmeet)
 }

@@ -21,6 +21,8 @@ type Config struct {
 	// {path}/{trigger}?token=<token>; a delivery carrying any of them is
 	// accepted, so a token can be rotated without downtime.
 	Tokens []configopaque.String `mapstructure:"tokens"`
+	// Register, when set, keeps Airmeet's webhook registrations in step.
+	Register *RegisterConfig `mapstructure:"register"`
 }
 
 func newConfig() provider.Config {
@@ -31,6 +33,9 @@ func newConfig() provider.Config {
 func (c *Config) Validate() error {
 	errs := []error{c.Common.ValidatePath()}
 	errs = append(errs, provider.ValidateSecrets("tokens", c.Tokens, decodeToken)...)
+	if c.Register != nil {
+		errs = append(errs, c.Register.validate()...)
+	}
 	return errors.Join(errs...)
 }
 

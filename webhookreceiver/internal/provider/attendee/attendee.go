@@ -6,8 +6,6 @@
 package attendee
 
 import (
-	"time"
-
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
@@ -24,7 +22,7 @@ type attendee struct {
 	keys [][]byte
 }
 
-func newProvider(cfg provider.Config, _ func() time.Time) (provider.Provider, error) {
+func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
 	c := cfg.(*Config)
 	p := &attendee{}
 	var err error

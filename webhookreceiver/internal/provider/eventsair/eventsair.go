@@ -24,7 +24,7 @@ type eventsAir struct {
 	tolerance time.Duration
 }
 
-func newProvider(cfg provider.Config, _ func() time.Time) (provider.Provider, error) {
+func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
 	c := cfg.(*Config)
 	p := &eventsAir{tolerance: c.Tolerance}
 	var err error

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.uber.org/zap"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
@@ -31,7 +32,7 @@ func newTestProvider(t testing.TB, secrets ...string) *eventsAir {
 		cfg.Secrets = append(cfg.Secrets, configopaque.String(s))
 	}
 	require.NoError(t, cfg.Validate())
-	p, err := newProvider(cfg, time.Now)
+	p, err := newProvider(cfg, provider.Settings{Logger: zap.NewNop()})
 	require.NoError(t, err)
 	return p.(*eventsAir)
 }

@@ -7,7 +7,6 @@ package iotum
 
 import (
 	"crypto/sha256"
-	"time"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
@@ -27,7 +26,7 @@ type iotum struct {
 	tokens [][sha256.Size]byte
 }
 
-func newProvider(cfg provider.Config, _ func() time.Time) (provider.Provider, error) {
+func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
 	c := cfg.(*Config)
 	keys, err := provider.DecodeSecrets(c.SigningTokens, decodeToken)
 	if err != nil {

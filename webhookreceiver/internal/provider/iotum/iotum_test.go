@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
@@ -21,7 +22,7 @@ func newTestProvider(t testing.TB, tokens ...string) *iotum {
 		cfg.SigningTokens = append(cfg.SigningTokens, configopaque.String(s))
 	}
 	require.NoError(t, cfg.Validate())
-	p, err := newProvider(cfg, time.Now)
+	p, err := newProvider(cfg, provider.Settings{Logger: zap.NewNop()})
 	require.NoError(t, err)
 	return p.(*iotum)
 }
