@@ -44,9 +44,15 @@ build: $(OCB)
 $(OCB):
 	$(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
 
-## bench: the benchmarks, with allocations
+## bench: Go micro-benchmarks (benchstat-friendly), then the load harness: the
+## receiver against a bare net/http handler, same load, alternating; its last
+## line is "ratio receiver/bare-net-http: X.XX". COLLECTOR=1 also measures the
+## built distribution the same way.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+	@if [ -n "$${COLLECTOR:-}" ]; then $(MAKE) --no-print-directory build && $(GO) run ./webhookreceiver/internal/loadtest -collector $(abspath $(DIST)); fi
+	$(GO) run ./webhookreceiver/internal/loadtest -stack handler
+	$(GO) run ./webhookreceiver/internal/loadtest -stack component
 
 ## lint: go vet and gofmt
 lint:

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -28,6 +29,19 @@ const (
 	outcomeRefused      = "refused"
 	outcomeFailed       = "failed"
 )
+
+var outcomes = []string{outcomeAccepted, outcomeDuplicate, outcomeUnauthorized, outcomeBadRequest, outcomeTooLarge, outcomeRefused, outcomeFailed}
+
+// metricOptions are the attribute sets a route records its deliveries with,
+// made once: building them per request would cost more than the rest of
+// the telemetry.
+func metricOptions(providerKey string) (byProvider metric.MeasurementOption, byOutcome map[string]metric.MeasurementOption) {
+	byOutcome = make(map[string]metric.MeasurementOption, len(outcomes))
+	for _, o := range outcomes {
+		byOutcome[o] = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", o), attribute.String("provider", providerKey)))
+	}
+	return metric.WithAttributeSet(attribute.NewSet(attribute.String("provider", providerKey))), byOutcome
+}
 
 // retryAfter is what a refused delivery is told to wait, in seconds.
 const retryAfter = "5"
@@ -59,10 +73,8 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 	start := time.Now()
 	a := r.deliver(req.Context(), rt, req, subpath)
-	provider := metric.WithAttributeSet(attribute.NewSet(attribute.String("provider", rt.src.Provider)))
-	r.telemetry.ReceiverWebhookDeliveries.Add(req.Context(), 1, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("outcome", a.outcome), attribute.String("provider", rt.src.Provider))))
-	r.telemetry.ReceiverWebhookDeliveryDuration.Record(req.Context(), time.Since(start).Seconds(), provider)
+	r.telemetry.ReceiverWebhookDeliveries.Add(req.Context(), 1, rt.outcomes[a.outcome])
+	r.telemetry.ReceiverWebhookDeliveryDuration.Record(req.Context(), time.Since(start).Seconds(), rt.byProvider)
 
 	if a.status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfter)
@@ -105,7 +117,14 @@ func (r *webhookReceiver) route(path string) (rt *route, subpath string, ok bool
 // deliver runs one delivery through the data flow: read, verify, decode,
 // dedup, translate, consume, remember.
 func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Request, subpath string) answer {
-	body, err := readBody(req.Body, r.cfg.MaxRequestBodySize)
+	buf := bodyBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= maxPooledBody { // a rare large body is not kept
+			bodyBuffers.Put(buf)
+		}
+	}()
+	body, err := readBody(req.Body, req.ContentLength, r.cfg.MaxRequestBodySize, (*buf)[:0])
+	*buf = body[:0]
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -129,12 +148,12 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 
 	// Each signal remembers on its own what it accepted, so that when one
 	// pipeline refuses, the platform's retry feeds only that one again.
-	keys := deliveryKeys(rt.src.Provider, events)
-	sendTraces, err := r.unseen(ctx, "traces", keys, r.traces != nil)
+	tracesKeys, logsKeys := deliveryKeys("traces", rt.src.Provider, events), deliveryKeys("logs", rt.src.Provider, events)
+	sendTraces, err := r.unseen(ctx, tracesKeys, r.traces != nil)
 	if err != nil {
 		return answer{http.StatusServiceUnavailable, outcomeRefused, "dedup store: " + err.Error()}
 	}
-	sendLogs, err := r.unseen(ctx, "logs", keys, r.logs != nil)
+	sendLogs, err := r.unseen(ctx, logsKeys, r.logs != nil)
 	if err != nil {
 		return answer{http.StatusServiceUnavailable, outcomeRefused, "dedup store: " + err.Error()}
 	}
@@ -144,10 +163,10 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 
 	var errs []error
 	if sendTraces { // before the logs, which take the events' bodies
-		errs = append(errs, r.consumeTraces(ctx, rt, events, keys))
+		errs = append(errs, r.consumeTraces(ctx, rt, events, tracesKeys))
 	}
 	if sendLogs {
-		errs = append(errs, r.consumeLogs(ctx, rt, events, keys, d.Received))
+		errs = append(errs, r.consumeLogs(ctx, rt, events, logsKeys, d.Received))
 	}
 	return consumeAnswer(errors.Join(errs...))
 }
@@ -165,7 +184,7 @@ func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events [
 		}
 	}
 	commit()
-	r.remember(ctx, "traces", keys)
+	r.remember(ctx, keys)
 	return nil
 }
 
@@ -179,7 +198,7 @@ func (r *webhookReceiver) consumeLogs(ctx context.Context, rt *route, events []p
 	if err != nil {
 		return err
 	}
-	r.remember(ctx, "logs", keys)
+	r.remember(ctx, keys)
 	return nil
 }
 
@@ -196,12 +215,13 @@ func consumeAnswer(err error) answer {
 	}
 }
 
-// deliveryKeys returns the distinct delivery keys of events, prefixed by the
-// platform so that two platforms never share a key.
-func deliveryKeys(providerKey string, events []provider.Event) []string {
+// deliveryKeys returns the distinct delivery keys of events as a signal
+// remembers them: prefixed by the signal, and by the platform so that two
+// platforms never share a key.
+func deliveryKeys(signal, providerKey string, events []provider.Event) []string {
 	var keys []string
 	for i := range events {
-		k := providerKey + "/" + events[i].DeliveryKey
+		k := signal + "/" + providerKey + "/" + events[i].DeliveryKey
 		if !slices.Contains(keys, k) {
 			keys = append(keys, k)
 		}
@@ -211,12 +231,12 @@ func deliveryKeys(providerKey string, events []provider.Event) []string {
 
 // unseen reports whether a signal still has to emit a delivery: wanted, and
 // not every key of it already remembered for that signal.
-func (r *webhookReceiver) unseen(ctx context.Context, signal string, keys []string, wanted bool) (bool, error) {
+func (r *webhookReceiver) unseen(ctx context.Context, keys []string, wanted bool) (bool, error) {
 	if !wanted {
 		return false, nil
 	}
 	for _, k := range keys {
-		seen, err := r.dedup.Seen(ctx, signal+"/"+k)
+		seen, err := r.dedup.Seen(ctx, k)
 		if err != nil || !seen {
 			return true, err
 		}
@@ -224,28 +244,52 @@ func (r *webhookReceiver) unseen(ctx context.Context, signal string, keys []stri
 	return false, nil
 }
 
-// remember records keys as emitted by a signal. A failure here only means a
+// remember records a signal's keys as emitted. A failure here only means a
 // retry of this delivery would be emitted again, so it is logged, not answered.
-func (r *webhookReceiver) remember(ctx context.Context, signal string, keys []string) {
+func (r *webhookReceiver) remember(ctx context.Context, keys []string) {
 	for _, k := range keys {
-		if err := r.dedup.Remember(ctx, signal+"/"+k); err != nil {
-			r.settings.Logger.Warn("Could not remember a delivery key", zap.String("signal", signal), zap.Error(err))
+		if err := r.dedup.Remember(ctx, k); err != nil {
+			r.settings.Logger.Warn("Could not remember a delivery key", zap.Error(err))
 		}
 	}
 }
 
-// readBody reads at most limit bytes; more is a *http.MaxBytesError. The
-// confighttp server bounds the body too; this keeps the handler safe alone.
-func readBody(body io.Reader, limit int64) ([]byte, error) {
+const maxPooledBody = 64 << 10
+
+// bodyBuffers keeps the buffers bodies are read into: nothing decoded
+// refers to them (strings are copied into pdata), so they are reused once
+// the delivery is answered.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// readBody reads at most limit bytes into buf; more is a
+// *http.MaxBytesError. The confighttp server bounds the body too; this keeps
+// the handler safe alone. A Content-Length, when sent, sizes the buffer once.
+func readBody(body io.Reader, contentLength, limit int64, buf []byte) ([]byte, error) {
 	if limit <= 0 {
 		limit = defaultMaxBodySize
 	}
-	b, err := io.ReadAll(io.LimitReader(body, limit+1))
-	if err != nil {
-		return nil, err
+	if contentLength > limit {
+		return buf, &http.MaxBytesError{Limit: limit}
 	}
-	if int64(len(b)) > limit {
-		return nil, &http.MaxBytesError{Limit: limit}
+	if contentLength > 0 && int64(cap(buf)) < contentLength+1 {
+		buf = make([]byte, 0, contentLength+1) // +1: room to see the end without growing
 	}
-	return b, nil
+	r := io.LimitReader(body, limit+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	if int64(len(buf)) > limit {
+		return buf, &http.MaxBytesError{Limit: limit}
+	}
+	return buf, nil
 }

@@ -31,6 +31,9 @@ type route struct {
 	subpaths bool
 	provider provider.Provider
 	src      translate.Source
+	// byProvider and outcomes are the route's metric attributes.
+	byProvider metric.MeasurementOption
+	outcomes   map[string]metric.MeasurementOption
 }
 
 // webhookReceiver is one component: one HTTP server feeding a logs and/or a
@@ -87,10 +90,13 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 		if runner, ok := prov.(provider.Runner); ok {
 			r.runners = append(r.runners, runner)
 		}
+		byProvider, outcomes := metricOptions(p.factory.Key)
 		r.routes = append(r.routes, route{
-			path:     common.Path,
-			subpaths: p.factory.Subpaths,
-			provider: prov,
+			path:       common.Path,
+			subpaths:   p.factory.Subpaths,
+			provider:   prov,
+			byProvider: byProvider,
+			outcomes:   outcomes,
 			src: translate.Source{
 				Provider:     p.factory.Key,
 				ServiceName:  service,

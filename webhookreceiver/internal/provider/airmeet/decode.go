@@ -7,11 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/jsonpdata"
+	"github.com/eventhooks/collector/webhookreceiver/internal/names"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
@@ -116,41 +116,17 @@ func deliveryKey(trigger string, body []byte) string {
 // user_id → airmeet.user.id.
 func putIDs(attrs pcommon.Map, fields pcommon.Map) {
 	for k, v := range fields.All() {
-		name, ok := entityName(k)
+		name, ok := names.Attribute(key, k)
 		if !ok {
 			continue
 		}
 		switch v.Type() {
 		case pcommon.ValueTypeStr, pcommon.ValueTypeInt:
 			if s := v.AsString(); s != "" {
-				attrs.PutStr(key+"."+name+".id", s)
+				attrs.PutStr(name, s)
 			}
 		}
 	}
-}
-
-// entityName turns "boothId", "booth_id" or "BoothID" into "booth".
-func entityName(field string) (string, bool) {
-	stem, ok := strings.CutSuffix(field, "_id")
-	if !ok {
-		if stem, ok = strings.CutSuffix(field, "Id"); !ok {
-			stem, ok = strings.CutSuffix(field, "ID")
-		}
-	}
-	if !ok || stem == "" {
-		return "", false
-	}
-	var b strings.Builder
-	for i, r := range stem {
-		if unicode.IsUpper(r) {
-			if i > 0 {
-				b.WriteByte('_')
-			}
-			r = unicode.ToLower(r)
-		}
-		b.WriteRune(r)
-	}
-	return b.String(), true
 }
 
 // timeFields are where Airmeet's payloads carry the event's own time, most

@@ -2,13 +2,12 @@ package eventsair
 
 import (
 	"errors"
-	"strings"
 	"time"
-	"unicode"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/jsonpdata"
+	"github.com/eventhooks/collector/webhookreceiver/internal/names"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
@@ -34,8 +33,8 @@ func (p *eventsAir) Decode(d *provider.Delivery) ([]provider.Event, error) {
 			return nil, errors.New(`"data" must be an object`)
 		}
 		data.Map().Range(func(k string, v pcommon.Value) bool {
-			if name, ok := entityName(k); ok && v.Type() != pcommon.ValueTypeEmpty {
-				ev.Attributes.PutStr(key+"."+name+".id", v.AsString())
+			if name, ok := names.Attribute(key, k); ok && v.Type() != pcommon.ValueTypeEmpty {
+				ev.Attributes.PutStr(name, v.AsString())
 			}
 			return true
 		})
@@ -48,30 +47,4 @@ func (p *eventsAir) Decode(d *provider.Delivery) ([]provider.Event, error) {
 		}
 	}
 	return []provider.Event{ev}, nil
-}
-
-// entityName turns a field such as "activityBreakAgendaItemId" into
-// "activity_break_agenda_item"; ok is false for a field that is not an ID.
-func entityName(field string) (string, bool) {
-	stem, ok := strings.CutSuffix(field, "Id")
-	if !ok {
-		stem, ok = strings.CutSuffix(field, "ID")
-	}
-	if !ok || stem == "" {
-		return "", false
-	}
-	var b strings.Builder
-	runes := []rune(stem)
-	for i, r := range runes {
-		if unicode.IsUpper(r) {
-			// A new word starts at an upper-case letter after a lower-case one
-			// or a digit, or at the last capital of an acronym ("URLPath").
-			if i > 0 && (!unicode.IsUpper(runes[i-1]) || i+1 < len(runes) && unicode.IsLower(runes[i+1])) {
-				b.WriteByte('_')
-			}
-			r = unicode.ToLower(r)
-		}
-		b.WriteRune(r)
-	}
-	return b.String(), true
 }

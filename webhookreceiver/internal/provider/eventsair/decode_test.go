@@ -8,27 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestEntityName(t *testing.T) {
-	tests := map[string]string{
-		"eventId":                   "event",
-		"registrationId":            "registration",
-		"activityBreakAgendaItemId": "activity_break_agenda_item",
-		"correlationId":             "correlation",
-		"contactID":                 "contact",
-		"URLPathId":                 "url_path",
-		"item2Id":                   "item2",
-	}
-	for field, want := range tests {
-		got, ok := entityName(field)
-		require.True(t, ok, field)
-		require.Equal(t, want, got, field)
-	}
-	for _, field := range []string{"Id", "id", "timestamp", "identity", "paid"} {
-		_, ok := entityName(field)
-		require.False(t, ok, field)
-	}
-}
-
 func TestDecode(t *testing.T) {
 	p := newTestProvider(t, specSecret)
 	d := delivery("msg_1", 1, "", `{"type":"Event.Registration.Created","data":{"eventId":"e1","registrationId":"r1","timestamp":"2025-03-04T05:06:07Z","correlationId":"c1","count":3,"sessionId":null}}`, time.Now())

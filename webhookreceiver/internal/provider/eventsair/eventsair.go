@@ -5,6 +5,9 @@
 package eventsair
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"sync"
 	"time"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
@@ -20,14 +23,20 @@ var Factory = provider.Factory{
 }
 
 type eventsAir struct {
-	keys      [][]byte
+	// macs keeps, per secret, HMACs keyed with it, reset and reused.
+	macs      []*sync.Pool
 	tolerance time.Duration
 }
 
 func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
 	c := cfg.(*Config)
 	p := &eventsAir{tolerance: c.Tolerance}
-	var err error
-	p.keys, err = provider.DecodeSecrets(c.Secrets, decodeSecret)
-	return p, err
+	keys, err := provider.DecodeSecrets(c.Secrets, decodeSecret)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		p.macs = append(p.macs, &sync.Pool{New: func() any { return hmac.New(sha256.New, k) }})
+	}
+	return p, nil
 }

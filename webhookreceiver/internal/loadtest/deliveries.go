@@ -1,0 +1,99 @@
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/canonjson"
+)
+
+// The secrets the receiver under load is configured with.
+const (
+	eventsAirSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	attendeeSecret  = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+	iotumToken      = "load-test-iotum-signing-token"
+	airmeetToken    = "3f9c1e7a5b2d4c6e8f0a1b3c5d7e9f11"
+)
+
+// deliverySize is the size every generated body is padded to.
+const deliverySize = 1024
+
+// platform makes fresh, signed deliveries of one platform: every call a new
+// delivery key, so that the receiver does all its work every time.
+type platform struct {
+	name string
+	next func(base string, n uint64) *http.Request
+}
+
+var counter atomic.Uint64
+
+// pad fills a body to deliverySize with a "note" field before its last brace.
+func pad(body string) string {
+	missing := deliverySize - len(body) - len(`, "note": ""`)
+	if missing < 0 {
+		missing = 0
+	}
+	return body[:len(body)-1] + `, "note": "` + strings.Repeat("x", missing) + `"}`
+}
+
+func hmacBase64(key []byte, parts ...[]byte) string {
+	mac := hmac.New(sha256.New, key)
+	for _, p := range parts {
+		mac.Write(p)
+	}
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+}
+
+func platforms() []platform {
+	eaKey, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(eventsAirSecret, "whsec_"))
+	atKey, _ := base64.StdEncoding.DecodeString(attendeeSecret)
+	return []platform{
+		{"attendee", func(base string, n uint64) *http.Request {
+			body := pad(fmt.Sprintf(`{"idempotency_key": "3e0f3c42-5f6b-4e8a-9d0e-%012d", "bot_id": "bot_load%d", "bot_metadata": {"customer": "Zo\u00eb & co"}, "trigger": "transcript.update", "data": {"speaker_name": "Ana", "speaker_uuid": "16778240", "speaker_user_uuid": null, "speaker_is_host": true, "timestamp_ms": %d, "duration_ms": 4250, "transcription": {"transcript": "Let us start with the release notes."}}}`, n, n%100, 1752588300000+n))
+			canonical, err := canonjson.Append(nil, []byte(body))
+			if err != nil {
+				panic(err)
+			}
+			req := newRequest(base+"/attendee", body)
+			req.Header.Set("X-Webhook-Signature", hmacBase64(atKey, canonical))
+			return req
+		}},
+		{"eventsair", func(base string, n uint64) *http.Request {
+			body := pad(fmt.Sprintf(`{"type": "Event.Registration.Created", "data": {"eventId": "41196390-92e6-2c55-ea8b-e348e4d9260d", "registrationId": "r-%d", "contactId": "c-%d", "timestamp": "2025-09-19T08:09:00Z", "correlationId": "corr-%d"}}`, n, n, n))
+			id := "msg_" + strconv.FormatUint(n, 10)
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			req := newRequest(base+"/eventsair", body)
+			req.Header.Set("webhook-id", id)
+			req.Header.Set("webhook-timestamp", ts)
+			req.Header.Set("webhook-signature", "v1,"+hmacBase64(eaKey, []byte(id+"."+ts+"."), []byte(body)))
+			return req
+		}},
+		{"iotum", func(base string, n uint64) *http.Request {
+			payload := strings.ReplaceAll(pad(fmt.Sprintf(`{"host_id": 40217, "company_id": 9001, "conference_id": %d, "participant_id": %d, "participant_role": "participant", "reason_for_leaving": "user_exit"}`, 1258835+n%50, n)), `"`, `\"`)
+			body := `{"event":"leave_conference","payload":"` + payload + `","timestamp":"2022-08-24T20:56:55.000Z"}`
+			req := newRequest(base+"/iotum", body)
+			req.Header.Set("x-signing-token", iotumToken)
+			return req
+		}},
+		{"airmeet", func(base string, n uint64) *http.Request {
+			body := pad(fmt.Sprintf(`{"airmeetId": "5a1c0e62-7f3b-4d2a-9c1e-3b4d5e6f7a80", "airmeetName": "Platform Summit", "firstName": "Ana", "lastName": "Garcia", "email": "ana%d@example.com", "user_id": "u-%d", "registrationTime": "2025-02-10T08:15:00.000Z"}`, n, n))
+			return newRequest(base+"/airmeet/trigger.airmeet.attendee.added?token="+airmeetToken, body)
+		}},
+	}
+}
+
+func newRequest(url, body string) *http.Request {
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		panic(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}

@@ -1,0 +1,252 @@
+// Command loadtest measures the receiver against a bare net/http handler
+// that only reads the body, with the same load generator over loopback, in
+// one process, alternating the two, and prints a table and, as its last
+// line, "ratio receiver/bare-net-http: X.XX" (DESIGN.md §9, `make bench`).
+//
+// With -collector PATH it measures instead the built distribution (webhook
+// receiver → batch → nop exporter) against the bare handler.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
+	"github.com/eventhooks/collector/webhookreceiver"
+)
+
+var (
+	duration    = flag.Duration("duration", 3*time.Second, "length of each measured round")
+	connections = flag.Int("connections", 32, "concurrent keep-alive connections of the load generator")
+	rounds      = flag.Int("rounds", 2, "rounds of bare/receiver per platform; the best of each is kept")
+	collector   = flag.String("collector", "", "path of the otelcol-eventhooks binary: measure the distribution instead of the in-process receiver")
+	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	only        = flag.String("platform", "", "measure only this platform")
+	stack       = flag.String("stack", "handler", "what serves the receiver: handler (its http.Handler in a plain net/http server, as the bare one) or component (its own confighttp server: otelhttp, decompression, limits)")
+)
+
+// result is one measured round.
+type result struct {
+	requests      int
+	failed        int
+	elapsed       time.Duration
+	p50, p99      time.Duration
+	allocs, bytes float64 // per request, whole process
+}
+
+func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+func main() {
+	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
+	bare := startBare()
+	defer bare.Close()
+	target, stop := startReceiver()
+	defer stop()
+
+	client := &http.Client{Transport: &http.Transport{
+		MaxIdleConns: *connections * 2, MaxIdleConnsPerHost: *connections * 2, IdleConnTimeout: time.Minute,
+	}}
+	warm := func(base string, p platform) { run(client, base, p, time.Second/2, 0) }
+
+	fmt.Printf("load: %d connections, %s rounds, 1 KiB deliveries, fresh delivery keys; %d CPUs, %s\n",
+		*connections, *duration, runtime.NumCPU(), runtime.Version())
+	what := "receiver " + *stack + " (in process, nop consumer)"
+	if *collector != "" {
+		what = "otelcol-eventhooks (batch → nop exporter)"
+	}
+	fmt.Printf("%-10s %-8s %10s %9s %9s %12s %11s %11s\n", "platform", "server", "req/s", "p50", "p99", "p99@50%load", "allocs/req", "bytes/req")
+	var ratios []float64
+	for _, p := range platforms() {
+		if *only != "" && p.name != *only {
+			continue
+		}
+		warm("http://"+bare.Addr().String(), p)
+		warm(target, p)
+		var best [2]result
+		for range *rounds {
+			for i, base := range []string{"http://" + bare.Addr().String(), target} {
+				r := run(client, base, p, *duration, 0)
+				if best[i].requests == 0 || r.rps() > best[i].rps() {
+					best[i] = r
+				}
+			}
+		}
+		for i, base := range []string{"http://" + bare.Addr().String(), target} {
+			half := run(client, base, p, *duration, best[i].rps()/2)
+			name := []string{"bare", "receiver"}[i]
+			fmt.Printf("%-10s %-8s %10.0f %9s %9s %12s %11.1f %11.0f\n", p.name, name, best[i].rps(),
+				best[i].p50.Round(time.Microsecond), best[i].p99.Round(time.Microsecond), half.p99.Round(time.Microsecond),
+				best[i].allocs, best[i].bytes)
+			if best[i].failed > 0 {
+				fmt.Printf("%-10s %-8s %d requests failed\n", p.name, name, best[i].failed)
+			}
+		}
+		ratios = append(ratios, best[1].rps()/best[0].rps())
+	}
+	fmt.Printf("measured: %s against a bare net/http handler that reads the body\n", what)
+	mean := 0.0
+	for _, r := range ratios {
+		mean += r
+	}
+	fmt.Printf("ratio receiver/bare-net-http: %.2f\n", mean/float64(len(ratios)))
+}
+
+// startBare serves a handler that reads the body and answers 200.
+func startBare() net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	go func() {
+		_ = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.WriteHeader(http.StatusOK)
+		}))
+	}()
+	return ln
+}
+
+// config is the receiver's configuration under load: every platform on.
+func config(endpoint string) map[string]any {
+	return map[string]any{
+		"endpoint":  endpoint,
+		"attendee":  map[string]any{"secrets": []any{attendeeSecret}},
+		"eventsair": map[string]any{"secrets": []any{eventsAirSecret}},
+		"iotum":     map[string]any{"signing_tokens": []any{iotumToken}},
+		"airmeet":   map[string]any{"tokens": []any{airmeetToken}},
+	}
+}
+
+// startReceiver starts the receiver in process with a nop consumer for both
+// signals, or the distribution when -collector is given.
+func startReceiver() (base string, stop func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	endpoint := ln.Addr().String()
+	ln.Close()
+	if *collector != "" {
+		return startCollector(endpoint)
+	}
+	f := webhookreceiver.NewFactory()
+	cfg := f.CreateDefaultConfig()
+	check(confmap.NewFromStringMap(config(endpoint)).Unmarshal(cfg))
+	set := receivertest.NewNopSettings(f.Type())
+	logs, err := f.CreateLogs(context.Background(), set, cfg, consumertest.NewNop())
+	check(err)
+	traces, err := f.CreateTraces(context.Background(), set, cfg, consumertest.NewNop())
+	check(err)
+	if *stack == "handler" {
+		// The receiver's handler alone, served exactly as the bare one is.
+		ln, err := net.Listen("tcp", endpoint)
+		check(err)
+		go func() { _ = http.Serve(ln, logs.(http.Handler)) }()
+		return "http://" + endpoint, func() { ln.Close() }
+	}
+	check(logs.Start(context.Background(), componenttest.NewNopHost()))
+	check(traces.Start(context.Background(), componenttest.NewNopHost()))
+	waitListening(endpoint)
+	return "http://" + endpoint, func() {
+		_ = logs.Shutdown(context.Background())
+		_ = traces.Shutdown(context.Background())
+	}
+}
+
+// run sends deliveries of p from *connections workers for d; with rate > 0
+// it paces them to rate requests per second in all.
+func run(client *http.Client, base string, p platform, d time.Duration, rate float64) result {
+	var (
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		latencies []time.Duration
+		failed    atomic.Int64
+	)
+	var interval time.Duration
+	if rate > 0 {
+		interval = time.Duration(float64(time.Second) * float64(*connections) / rate)
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	deadline := start.Add(d)
+	for w := 0; w < *connections; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 1<<14)
+			next := time.Now().Add(time.Duration(w) * interval / time.Duration(*connections))
+			for time.Now().Before(deadline) {
+				if interval > 0 {
+					if wait := time.Until(next); wait > 0 {
+						time.Sleep(wait)
+					}
+					next = next.Add(interval)
+				}
+				req := p.next(base, counter.Add(1))
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				local = append(local, time.Since(t0))
+				if resp.StatusCode != http.StatusOK {
+					failed.Add(1)
+				}
+			}
+			mu.Lock()
+			latencies = append(latencies, local...)
+			mu.Unlock()
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	slices.Sort(latencies)
+	r := result{requests: len(latencies), failed: int(failed.Load()), elapsed: elapsed}
+	if n := len(latencies); n > 0 {
+		r.p50, r.p99 = latencies[n/2], latencies[n*99/100]
+		r.allocs = float64(after.Mallocs-before.Mallocs) / float64(n)
+		r.bytes = float64(after.TotalAlloc-before.TotalAlloc) / float64(n)
+	}
+	return r
+}
+
+func waitListening(endpoint string) {
+	for range 200 {
+		if c, err := net.Dial("tcp", endpoint); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	check(fmt.Errorf("nothing listens on %s", endpoint))
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
