@@ -12,7 +12,7 @@ DIST_DIR    := .build/otelcol-eventhooks
 DIST        := $(DIST_DIR)/otelcol-eventhooks
 CONFIG      ?= examples/default.yaml
 
-.PHONY: run test unit e2e build bench demo lint generate tools clean
+.PHONY: run test unit e2e build bench fuzz lint generate clean
 
 ## run: build the distribution and run it on examples/default.yaml
 run: build
@@ -53,6 +53,21 @@ bench:
 	@if [ -n "$${COLLECTOR:-}" ]; then $(MAKE) --no-print-directory build && $(GO) run ./webhookreceiver/internal/loadtest -collector $(abspath $(DIST)); fi
 	$(GO) run ./webhookreceiver/internal/loadtest -stack handler
 	$(GO) run ./webhookreceiver/internal/loadtest -stack component
+
+## fuzz: every fuzz target for FUZZTIME each (make test runs their seeds)
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	internal/jsonpdata:FuzzParse internal/canonjson:FuzzAppend \
+	internal/provider/attendee:FuzzVerify internal/provider/attendee:FuzzDecode \
+	internal/provider/eventsair:FuzzVerify internal/provider/eventsair:FuzzDecode \
+	internal/provider/iotum:FuzzVerify internal/provider/iotum:FuzzDecode \
+	internal/provider/airmeet:FuzzVerify internal/provider/airmeet:FuzzDecode
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./webhookreceiver/$$pkg || exit 1; \
+	done
 
 ## lint: go vet and gofmt
 lint:
