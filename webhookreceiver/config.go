@@ -78,8 +78,8 @@ func (cfg *Config) Validate() error {
 	if cfg.Dedup.MaxKeys <= 0 {
 		errs = append(errs, errors.New("dedup::max_keys: must be positive"))
 	}
-	if cfg.Lifecycle.Timeout <= 0 {
-		errs = append(errs, errors.New("lifecycle::timeout: must be positive"))
+	if cfg.Lifecycle.Timeout < time.Second {
+		errs = append(errs, errors.New("lifecycle::timeout: must be at least 1s"))
 	}
 	if cfg.HealthPath != "" && !strings.HasPrefix(cfg.HealthPath, "/") {
 		errs = append(errs, errors.New("health_path: must start with /"))

@@ -81,7 +81,7 @@ func TestConfigInvalid(t *testing.T) {
 		"unknown_platform_option": {"eventsair:", "secret"},
 		"many_problems": {
 			"dedup::window: must be positive",
-			"lifecycle::timeout: must be positive",
+			"lifecycle::timeout: must be at least 1s",
 			"health_path: must start with /",
 			"eventsair::path: must start with /",
 			"eventsair::secrets[0]: is not base64",

@@ -169,3 +169,9 @@ func TestAirmeetRegistrationFailureDoesNotStopDeliveries(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, 1, sink.LogRecordCount())
 }
+
+func TestAirmeetAtTheRootPath(t *testing.T) {
+	g := newGoldenReceiver(t, map[string]any{"airmeet": map[string]any{"path": "/", "tokens": []any{airmeetToken}}}, goldenClock)
+	g.send(t, httptest.NewRequest(http.MethodPost, "/trigger.airmeet.created?token="+airmeetToken, strings.NewReader(`{"airmeet_id":"a2"}`)))
+	require.Equal(t, 1, g.logs.LogRecordCount())
+}

@@ -107,7 +107,11 @@ func (r *webhookReceiver) route(path string) (rt *route, subpath string, ok bool
 		if path == rt.path {
 			return rt, "", true
 		}
-		if rest, below := strings.CutPrefix(path, rt.path+"/"); below && rt.subpaths {
+		if !rt.subpaths {
+			continue
+		}
+		prefix := strings.TrimSuffix(rt.path, "/") + "/" // a platform at "/" takes "/{trigger}"
+		if rest, below := strings.CutPrefix(path, prefix); below {
 			return rt, rest, true
 		}
 	}
@@ -148,6 +152,15 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 
 	// Each signal remembers on its own what it accepted, so that when one
 	// pipeline refuses, the platform's retry feeds only that one again.
+	// A copy of this delivery still being handled (the platform timed out
+	// and retried meanwhile) is refused for now: answering it from the dedup
+	// store before the first copy is through would emit it twice.
+	inflightKeys := deliveryKeys("", rt.src.Provider, events)
+	if !r.inflight.acquire(inflightKeys) {
+		return answer{http.StatusServiceUnavailable, outcomeRefused, "a copy of this delivery is being handled, retry later"}
+	}
+	defer r.inflight.release(inflightKeys)
+
 	tracesKeys, logsKeys := deliveryKeys("traces", rt.src.Provider, events), deliveryKeys("logs", rt.src.Provider, events)
 	sendTraces, err := r.unseen(ctx, tracesKeys, r.traces != nil)
 	if err != nil {
@@ -168,12 +181,16 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 	if sendLogs {
 		errs = append(errs, r.consumeLogs(ctx, rt, events, logsKeys, d.Received))
 	}
-	return consumeAnswer(errors.Join(errs...))
+	return consumeAnswer(errs...)
 }
 
 // consumeTraces emits the spans the events close and, once the traces
 // pipeline accepted them, moves the lifecycles on.
 func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events []provider.Event, keys []string) error {
+	// Plan, emit, commit is one step for the lifecycle state: two deliveries
+	// of one lifecycle planned side by side would each miss the other.
+	r.lifecycleMu.Lock()
+	defer r.lifecycleMu.Unlock()
 	spans, commit := r.lifecycle.Plan(rt.src, events)
 	if n := spans.SpanCount(); n > 0 {
 		ctx := r.obsTraces.StartTracesOp(ctx)
@@ -203,15 +220,59 @@ func (r *webhookReceiver) consumeLogs(ctx context.Context, rt *route, events []p
 }
 
 // consumeAnswer tells the platform whether to retry: a permanent failure
-// will fail again, anything else (memory_limiter, a full queue) may not.
-func consumeAnswer(err error) answer {
+// will fail again, anything else (memory_limiter, a full queue) may not. When
+// one pipeline failed for good and another may take the delivery on a retry,
+// the platform is asked to retry: the one that failed for good is not fed
+// again if it had accepted, and nothing is lost that a retry can save.
+func consumeAnswer(errs ...error) answer {
+	var retryable, permanent []error
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case consumererror.IsPermanent(err):
+			permanent = append(permanent, err)
+		default:
+			retryable = append(retryable, err)
+		}
+	}
 	switch {
-	case err == nil:
-		return answer{http.StatusOK, outcomeAccepted, "accepted"}
-	case consumererror.IsPermanent(err):
-		return answer{http.StatusInternalServerError, outcomeFailed, "the pipeline failed permanently: " + err.Error()}
-	default:
-		return answer{http.StatusServiceUnavailable, outcomeRefused, "the pipeline refused the delivery, retry later: " + err.Error()}
+	case len(retryable) > 0:
+		return answer{http.StatusServiceUnavailable, outcomeRefused, "the pipeline refused the delivery, retry later: " + errors.Join(retryable...).Error()}
+	case len(permanent) > 0:
+		return answer{http.StatusInternalServerError, outcomeFailed, "the pipeline failed permanently: " + errors.Join(permanent...).Error()}
+	}
+	return answer{http.StatusOK, outcomeAccepted, "accepted"}
+}
+
+// inflight holds the delivery keys being handled.
+type inflight struct {
+	mu   sync.Mutex
+	keys map[string]struct{}
+}
+
+// acquire takes all keys, or none when one is held already.
+func (f *inflight) acquire(keys []string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range keys {
+		if _, held := f.keys[k]; held {
+			return false
+		}
+	}
+	if f.keys == nil {
+		f.keys = map[string]struct{}{}
+	}
+	for _, k := range keys {
+		f.keys[k] = struct{}{}
+	}
+	return true
+}
+
+func (f *inflight) release(keys []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, k := range keys {
+		delete(f.keys, k)
 	}
 }
 
@@ -221,7 +282,10 @@ func consumeAnswer(err error) answer {
 func deliveryKeys(signal, providerKey string, events []provider.Event) []string {
 	var keys []string
 	for i := range events {
-		k := signal + "/" + providerKey + "/" + events[i].DeliveryKey
+		k := providerKey + "/" + events[i].DeliveryKey
+		if signal != "" {
+			k = signal + "/" + k
+		}
 		if !slices.Contains(keys, k) {
 			keys = append(keys, k)
 		}
@@ -272,7 +336,10 @@ func readBody(body io.Reader, contentLength, limit int64, buf []byte) ([]byte, e
 		return buf, &http.MaxBytesError{Limit: limit}
 	}
 	if contentLength > 0 && int64(cap(buf)) < contentLength+1 {
-		buf = make([]byte, 0, contentLength+1) // +1: room to see the end without growing
+		// +1: room to see the end without growing. Never more than a pooled
+		// buffer up front, whatever is claimed: a client that announces
+		// megabytes and sends nothing gets nothing allocated for it.
+		buf = make([]byte, 0, min(contentLength+1, maxPooledBody))
 	}
 	r := io.LimitReader(body, limit+1)
 	for {

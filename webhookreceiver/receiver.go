@@ -44,14 +44,17 @@ type webhookReceiver struct {
 	logs     consumer.Logs   // nil without a logs pipeline
 	traces   consumer.Traces // nil without a traces pipeline
 
-	routes    []route // longest path first
-	runners   []provider.Runner
-	dedup     dedup.Store
-	lifecycle *lifecycle.Tracker
-	obsLogs   *receiverhelper.ObsReport
-	obsTraces *receiverhelper.ObsReport
-	telemetry *metadata.TelemetryBuilder
-	now       func() time.Time
+	routes   []route // longest path first
+	runners  []provider.Runner
+	dedup    dedup.Store
+	inflight inflight
+	// lifecycleMu makes plan, emit, commit one step (see consumeTraces).
+	lifecycleMu sync.Mutex
+	lifecycle   *lifecycle.Tracker
+	obsLogs     *receiverhelper.ObsReport
+	obsTraces   *receiverhelper.ObsReport
+	telemetry   *metadata.TelemetryBuilder
+	now         func() time.Time
 
 	startOnce, stopOnce sync.Once
 	startErr            error
@@ -202,7 +205,7 @@ func (r *webhookReceiver) Shutdown(ctx context.Context) error {
 
 // expireLoop closes the lifecycles that stayed open past the timeout.
 func (r *webhookReceiver) expireLoop() {
-	every := min(r.cfg.Lifecycle.Timeout/10, time.Minute)
+	every := max(min(r.cfg.Lifecycle.Timeout/10, time.Minute), time.Millisecond)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -218,6 +221,8 @@ func (r *webhookReceiver) expireLoop() {
 // expire emits the expired lifecycles; what a consumer refuses stays open and
 // is tried again on the next tick.
 func (r *webhookReceiver) expire(ctx context.Context) {
+	r.lifecycleMu.Lock()
+	defer r.lifecycleMu.Unlock()
 	spans, commit := r.lifecycle.Expire(r.now())
 	if r.traces == nil || spans.SpanCount() == 0 {
 		commit()

@@ -278,3 +278,52 @@ func (decidingLogs) Capabilities() consumer.Capabilities { return consumer.Capab
 func (d decidingLogs) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 	return d(ld)
 }
+
+// A platform that timed out retries while its first copy is still being
+// handled: the copy is refused for now, and the delivery is emitted once.
+func TestCopyOfADeliveryInFlight(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	emitted := 0
+	blocking := decidingLogs(func(ld plog.Logs) error {
+		<-release
+		mu.Lock()
+		emitted += ld.LogRecordCount()
+		mu.Unlock()
+		return nil
+	})
+	base, _ := startWith(t, testConfig(eventsAirConfig()), blocking)
+	first := make(chan int)
+	go func() { first <- do(t, signedEventsAir(t, base+"/eventsair", "slow", registration)).status }()
+	require.Eventually(t, func() bool {
+		resp := do(t, signedEventsAir(t, base+"/eventsair", "slow", registration))
+		return resp.status == http.StatusServiceUnavailable && strings.Contains(resp.body, "being handled")
+	}, 5*time.Second, 10*time.Millisecond)
+	close(release)
+	require.Equal(t, http.StatusOK, <-first)
+	resp := do(t, signedEventsAir(t, base+"/eventsair", "slow", registration))
+	require.Contains(t, resp.body, "duplicate")
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, 1, emitted)
+}
+
+func TestConsumeAnswer(t *testing.T) {
+	permanent := consumererror.NewPermanent(errors.New("bad data"))
+	retryable := errors.New("queue is full")
+	require.Equal(t, http.StatusOK, consumeAnswer(nil, nil).status)
+	require.Equal(t, http.StatusInternalServerError, consumeAnswer(permanent, nil).status)
+	require.Equal(t, http.StatusServiceUnavailable, consumeAnswer(nil, retryable).status)
+	require.Equal(t, http.StatusServiceUnavailable, consumeAnswer(permanent, retryable).status,
+		"a retry may still save what the retryable pipeline refused")
+}
+
+func TestClaimedLengthIsNotAllocatedUpFront(t *testing.T) {
+	buf, err := readBody(strings.NewReader("{}"), 5<<20, 5<<20, nil)
+	require.NoError(t, err)
+	require.Equal(t, "{}", string(buf))
+	require.LessOrEqual(t, cap(buf), maxPooledBody)
+	_, err = readBody(strings.NewReader("{}"), 6<<20, 5<<20, nil)
+	var tooLarge *http.MaxBytesError
+	require.ErrorAs(t, err, &tooLarge)
+}

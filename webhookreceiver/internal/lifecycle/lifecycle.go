@@ -55,15 +55,18 @@ type step struct {
 // Tracker keeps the open lifecycles in memory. Its zero value is not usable:
 // use NewTracker.
 type Tracker struct {
-	mu      sync.Mutex
-	open    map[string]open
+	mu   sync.Mutex
+	open map[string]open
+	// closed remembers, until the timeout, where each emitted span ended, so
+	// that a start arriving after its span was emitted does not open it anew.
+	closed  map[string]time.Time
 	timeout time.Duration
 }
 
 // NewTracker returns a Tracker that closes, as incomplete, what stays open
 // longer than timeout.
 func NewTracker(timeout time.Duration) *Tracker {
-	return &Tracker{open: map[string]open{}, timeout: timeout}
+	return &Tracker{open: map[string]open{}, closed: map[string]time.Time{}, timeout: timeout}
 }
 
 // Open returns how many lifecycles are open.
@@ -83,7 +86,7 @@ func (t *Tracker) Plan(src translate.Source, events []provider.Event) (spans ptr
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	p := &plan{tracker: t, src: src, changes: map[string]*open{}, spans: ptrace.NewTraces()}
+	p := &plan{tracker: t, src: src, changes: map[string]*open{}, closed: map[string]time.Time{}, spans: ptrace.NewTraces()}
 	for i := range events {
 		for j := range events[i].Transitions {
 			tr := &events[i].Transitions[j]
@@ -104,6 +107,9 @@ func (t *Tracker) Plan(src translate.Source, events []provider.Event) (spans ptr
 				t.open[key] = *c
 			}
 		}
+		for key, end := range p.closed {
+			t.closed[key] = end
+		}
 	}
 }
 
@@ -113,7 +119,24 @@ type plan struct {
 	tracker *Tracker
 	src     translate.Source
 	changes map[string]*open // key -> new state; nil closes it
+	closed  map[string]time.Time
 	spans   ptrace.Traces
+}
+
+// emit writes the span of o under key, ended at end, and remembers it closed.
+func (p *plan) emit(key string, o open, end time.Time, failed bool, message string) {
+	appendSpan(p.spans, key, o, end, failed, message)
+	p.closed[key] = end
+}
+
+// closedAt reports where the span under key ended, if it was emitted within
+// the timeout.
+func (p *plan) closedAt(key string) (time.Time, bool) {
+	if end, ok := p.closed[key]; ok {
+		return end, true
+	}
+	end, ok := p.tracker.closed[key]
+	return end, ok
 }
 
 func (p *plan) get(key string) (open, bool) {
@@ -136,6 +159,9 @@ func (p *plan) span(tr *provider.Transition) {
 	if isOpen && cur.start.IsZero() { // an end is waiting for its start
 		p.startWaitingEnd(tr, cur)
 		return
+	}
+	if end, closed := p.closedAt(tr.Key); !isOpen && closed && !tr.Start.IsZero() && !tr.Start.After(end) {
+		return // the start of a span already emitted, arriving late: it is past changing
 	}
 	if !tr.Start.IsZero() {
 		switch {
@@ -169,7 +195,7 @@ func (p *plan) span(tr *provider.Transition) {
 		lone.attrs = merged(tr.Attributes, map[string]string{AttrIncomplete: "true"})
 		appendSpan(p.spans, tr.Key, lone, tr.End, tr.Failed, tr.Message)
 	default:
-		appendSpan(p.spans, tr.Key, cur, tr.End, tr.Failed, tr.Message)
+		p.emit(tr.Key, cur, tr.End, tr.Failed, tr.Message)
 		p.del(tr.Key)
 		if cur.root == "" {
 			p.closeChildren(tr.Key, tr.End)
@@ -200,7 +226,7 @@ func (p *plan) closeChildren(root string, end time.Time) {
 			continue // closed already, or an end that waits for its start
 		}
 		o.attrs = merged(o.attrs, map[string]string{AttrIncomplete: "true"})
-		appendSpan(p.spans, key, o, maxTime(o.start, end), false, "")
+		p.emit(key, o, maxTime(o.start, end), false, "")
 		p.del(key)
 	}
 }
@@ -219,7 +245,7 @@ func (p *plan) startWaitingEnd(tr *provider.Transition, waiting open) {
 	case !tr.Start.After(waiting.end):
 		waiting.start = tr.Start
 		waiting.attrs = merged(tr.Attributes, waiting.attrs)
-		appendSpan(p.spans, tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
+		p.emit(tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
 		p.del(tr.Key)
 	default:
 		// The start of a later stay: the waiting end will never be paired.
@@ -273,6 +299,7 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 		}
 	}
 	slices.Sort(expired) // a stable order for those reading the output
+	ends := make(map[string]time.Time, len(expired))
 	for _, key := range expired {
 		o := t.open[key]
 		o.attrs = merged(o.attrs, map[string]string{AttrIncomplete: "true"})
@@ -281,12 +308,19 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 			o.start, end = o.end, o.end
 		}
 		appendSpan(spans, key, o, end, o.failed, o.message)
+		ends[key] = end
 	}
 	return spans, func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
-		for _, key := range expired {
+		for key, end := range ends {
 			delete(t.open, key)
+			t.closed[key] = end
+		}
+		for key, end := range t.closed {
+			if now.Sub(end) > t.timeout {
+				delete(t.closed, key)
+			}
 		}
 	}
 }

@@ -270,3 +270,44 @@ func TestRootEndClosesOpenChildren(t *testing.T) {
 	require.Equal(t, "true", p.Attributes().AsRaw()[AttrIncomplete])
 	require.Equal(t, 2, tr.Open(), "work that outlives the root, and another root's child, stay open")
 }
+
+// Deliveries of a bot arriving newest first: the end, then earlier and
+// earlier starts. The first start makes the span; later ones, past changing
+// it, do not open a second span with the same ID.
+func TestLateStartsAfterTheSpanWasEmitted(t *testing.T) {
+	tr := NewTracker(time.Hour)
+	deliveries := []provider.Transition{
+		{Key: root, Name: "n", End: t0.Add(3 * time.Minute)},
+		{Key: root, Name: "n", Start: t0.Add(2 * time.Minute)},
+		{Key: root, Name: "n", Start: t0.Add(time.Minute)},
+		{Key: root, Name: "n", Start: t0},
+	}
+	total := 0
+	for _, d := range deliveries {
+		spans, commit := tr.Plan(src, []provider.Event{ev(d)})
+		total += spans.SpanCount()
+		commit()
+	}
+	require.Equal(t, 1, total)
+	require.Equal(t, 0, tr.Open())
+	spans, commit := tr.Expire(t0.Add(2 * time.Hour))
+	require.Equal(t, 0, spans.SpanCount(), "nothing reopened to expire")
+	commit()
+	require.Empty(t, tr.closed, "what was closed is forgotten after the timeout")
+}
+
+// A later stay of a per-start slot after its last one closed is a new span.
+func TestNewStayAfterAClosedOne(t *testing.T) {
+	tr := NewTracker(time.Hour)
+	slot := provider.Transition{Key: root + "/p/1", Root: root, Name: "p", PerStart: true}
+	in, out := slot, slot
+	in.Start, out.End = t0, t0.Add(time.Minute)
+	spans, commit := tr.Plan(src, []provider.Event{ev(in), ev(out)})
+	commit()
+	require.Equal(t, 1, spans.SpanCount())
+	again := slot
+	again.Start = t0.Add(2 * time.Minute)
+	_, commit = tr.Plan(src, []provider.Event{ev(again)})
+	commit()
+	require.Equal(t, 1, tr.Open())
+}

@@ -143,7 +143,8 @@ func (a *api) do(req *http.Request, name string, out any) error {
 	case resp.StatusCode == http.StatusPreconditionFailed || code == "412":
 		return errExpired
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return &apiError{call: name, status: resp.StatusCode, detail: short(raw)}
+		// Not the body: Airmeet may echo the registered URL, token and all.
+		return &apiError{call: name, status: resp.StatusCode, detail: status.StatusMessage}
 	case code != "" && code != "200" && code != "2000":
 		return &apiError{call: name, status: resp.StatusCode, detail: "statusCode " + code + " " + status.StatusMessage}
 	}
@@ -154,13 +155,6 @@ func (a *api) do(req *http.Request, name string, out any) error {
 		return fmt.Errorf("airmeet %s: unreadable answer: %w", name, err)
 	}
 	return nil
-}
-
-func short(b []byte) string {
-	if len(b) > 200 {
-		b = b[:200]
-	}
-	return strings.TrimSpace(string(b))
 }
 
 const webhookPath = "/platform-integration/v1/"

@@ -31,7 +31,11 @@ func (p *attendee) Verify(d *provider.Delivery) error {
 		return errors.New(headerSignature + " is not a base64 HMAC-SHA256")
 	}
 	buf := canonicalBuffers.Get().(*[]byte)
-	defer canonicalBuffers.Put(buf)
+	defer func() {
+		if cap(*buf) <= 64<<10 { // a rare large body's buffer is not kept
+			canonicalBuffers.Put(buf)
+		}
+	}()
 	signed, err := canonjson.Append((*buf)[:0], d.Body)
 	if err != nil {
 		return errors.New("the body cannot be what Attendee signed: " + err.Error())
