@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 
@@ -38,4 +40,28 @@ func DecodeSecrets(secrets []configopaque.String, decode SecretDecoder) ([][]byt
 		keys = append(keys, k)
 	}
 	return keys, nil
+}
+
+// Tokens are configured tokens, kept as their SHA-256 digests.
+type Tokens [][sha256.Size]byte
+
+// NewTokens keeps the digests of the given tokens.
+func NewTokens(keys [][]byte) Tokens {
+	t := make(Tokens, len(keys))
+	for i, k := range keys {
+		t[i] = sha256.Sum256(k)
+	}
+	return t
+}
+
+// Match reports, in constant time, whether given is one of the tokens.
+// Digests are compared, so neither the content nor the length of a token
+// leaks through timing, and every token is compared every time.
+func (t Tokens) Match(given string) bool {
+	sum := sha256.Sum256([]byte(given))
+	match := 0
+	for i := range t {
+		match |= subtle.ConstantTimeCompare(sum[:], t[i][:])
+	}
+	return match == 1
 }

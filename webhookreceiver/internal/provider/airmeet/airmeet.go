@@ -6,7 +6,6 @@
 package airmeet
 
 import (
-	"crypto/sha256"
 	"net/http"
 	"time"
 
@@ -24,9 +23,7 @@ var Factory = provider.Factory{
 }
 
 type airmeet struct {
-	// tokens holds the SHA-256 of each configured token, compared in
-	// constant time whatever the length of what was sent.
-	tokens [][sha256.Size]byte
+	tokens provider.Tokens
 }
 
 func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
@@ -35,10 +32,7 @@ func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider,
 	if err != nil {
 		return nil, err
 	}
-	p := &airmeet{}
-	for _, k := range keys {
-		p.tokens = append(p.tokens, sha256.Sum256(k))
-	}
+	p := &airmeet{tokens: provider.NewTokens(keys)}
 	if c.Register == nil {
 		return p, nil
 	}

@@ -6,8 +6,6 @@
 package iotum
 
 import (
-	"crypto/sha256"
-
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
@@ -21,9 +19,7 @@ var Factory = provider.Factory{
 }
 
 type iotum struct {
-	// tokens holds the SHA-256 of each configured token: comparing digests
-	// takes the same time whatever the length of what was sent.
-	tokens [][sha256.Size]byte
+	tokens provider.Tokens
 }
 
 func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
@@ -32,9 +28,5 @@ func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider,
 	if err != nil {
 		return nil, err
 	}
-	p := &iotum{}
-	for _, k := range keys {
-		p.tokens = append(p.tokens, sha256.Sum256(k))
-	}
-	return p, nil
+	return &iotum{tokens: provider.NewTokens(keys)}, nil
 }

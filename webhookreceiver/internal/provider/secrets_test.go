@@ -1,0 +1,45 @@
+package provider
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/config/configopaque"
+)
+
+func identity(s configopaque.String) ([]byte, error) {
+	if s == "bad" {
+		return nil, errors.New("is bad")
+	}
+	return []byte(s), nil
+}
+
+func TestValidateSecrets(t *testing.T) {
+	require.ErrorContains(t, errors.Join(ValidateSecrets("tokens", nil, identity)...), "tokens: at least one is required")
+	errs := ValidateSecrets("tokens", []configopaque.String{"good", "bad"}, identity)
+	require.Len(t, errs, 1)
+	require.EqualError(t, errs[0], "tokens[1]: is bad")
+	keys, err := DecodeSecrets([]configopaque.String{"a", "b"}, identity)
+	require.NoError(t, err)
+	require.Equal(t, [][]byte{[]byte("a"), []byte("b")}, keys)
+	_, err = DecodeSecrets([]configopaque.String{"bad"}, identity)
+	require.Error(t, err)
+}
+
+func TestTokens(t *testing.T) {
+	tokens := NewTokens([][]byte{[]byte("old-token"), []byte("new-token")})
+	require.True(t, tokens.Match("old-token"))
+	require.True(t, tokens.Match("new-token"))
+	for _, wrong := range []string{"", "new-toke", "new-tokenn", "NEW-TOKEN", "new-tokem"} {
+		require.False(t, tokens.Match(wrong), wrong)
+	}
+	require.False(t, Tokens(nil).Match(""), "no tokens match nothing")
+}
+
+func TestValidatePath(t *testing.T) {
+	for path, ok := range map[string]bool{"/x": true, "/": true, "": false, "x": false, "/x/": false} {
+		err := (&Common{Path: path}).ValidatePath()
+		require.Equal(t, ok, err == nil, path)
+	}
+}
