@@ -20,6 +20,11 @@ type Config struct {
 	// auth, max_request_body_size, read_header_timeout, ...
 	confighttp.ServerConfig `mapstructure:",squash"`
 
+	// Storage names a storage extension (file_storage, redis_storage) that
+	// keeps the dedup keys, so that a restart or another replica does not
+	// emit a platform's retry again; in memory when unset.
+	Storage *component.ID `mapstructure:"storage"`
+
 	Dedup     DedupConfig     `mapstructure:"dedup"`
 	Lifecycle LifecycleConfig `mapstructure:"lifecycle"`
 

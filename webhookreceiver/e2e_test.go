@@ -171,6 +171,79 @@ service:
 	require.NotContains(t, output.String(), attendeeSecret)
 }
 
+// TestE2ERestartKeepsDedup runs the distribution with storage: file_storage,
+// kills it with SIGKILL after a delivery, starts it again, and sends the
+// platform's retry: it is answered as a duplicate and not written again.
+func TestE2ERestartKeepsDedup(t *testing.T) {
+	bin := os.Getenv("OTELCOL_EVENTHOOKS")
+	require.NotEmpty(t, bin, "OTELCOL_EVENTHOOKS names the distribution's binary; run `make e2e`")
+	dir := t.TempDir()
+	port := freePort(t)
+	logsFile := filepath.Join(dir, "logs.jsonl")
+	config := fmt.Sprintf(`
+extensions:
+  file_storage:
+    directory: %s
+receivers:
+  webhook:
+    endpoint: 127.0.0.1:%d
+    health_path: /health
+    storage: file_storage
+    eventsair:
+      secrets: [%s]
+exporters:
+  file:
+    path: %s
+    flush_interval: 100ms
+    append: true # the restarted collector writes on after the first one
+service:
+  extensions: [file_storage]
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    logs:
+      receivers: [webhook]
+      exporters: [file]
+`, dir, port, testSecret, logsFile)
+	configFile := filepath.Join(dir, "config.yaml")
+	require.NoError(t, os.WriteFile(configFile, []byte(config), 0o600))
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+
+	start := func() *exec.Cmd {
+		cmd := exec.Command(bin, "--config", configFile)
+		require.NoError(t, cmd.Start())
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		require.Eventually(t, func() bool {
+			resp, err := http.Get(base + "/health")
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			return resp.StatusCode == http.StatusOK
+		}, 30*time.Second, 100*time.Millisecond, "the collector never became healthy")
+		return cmd
+	}
+
+	first := start()
+	require.Equal(t, http.StatusOK, do(t, signedEventsAir(t, base+"/eventsair", "msg_restart_1", registration)).status)
+	require.Eventually(t, func() bool { return len(readLogRecords(t, logsFile)) == 1 }, 20*time.Second, 100*time.Millisecond)
+	require.NoError(t, syscall.Kill(first.Process.Pid, syscall.SIGKILL))
+	_, _ = first.Process.Wait()
+
+	start()
+	resp := do(t, signedEventsAir(t, base+"/eventsair", "msg_restart_1", registration))
+	require.Equal(t, http.StatusOK, resp.status)
+	require.Contains(t, resp.body, "duplicate", "the retry after the restart is recognised")
+	require.Equal(t, http.StatusOK, do(t, signedEventsAir(t, base+"/eventsair", "msg_restart_2", registration)).status)
+	require.Eventually(t, func() bool { return len(readLogRecords(t, logsFile)) >= 2 }, 20*time.Second, 100*time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
+	records := readLogRecords(t, logsFile)
+	require.Len(t, records, 2)
+	require.Equal(t, "msg_restart_2", records[1].Attributes().AsRaw()["webhook.delivery_id"])
+}
+
+// readSpans reads the file exporter's traces: one OTLP/JSON document per line.
 func readSpans(t *testing.T, path string) []ptrace.Span {
 	var out []ptrace.Span
 	var u ptrace.JSONUnmarshaler

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/otel/metric"
@@ -47,6 +48,7 @@ type webhookReceiver struct {
 	routes   []route // longest path first
 	runners  []provider.Runner
 	dedup    dedup.Store
+	storage  storage.Client // nil without a storage extension
 	inflight inflight
 	// lifecycleMu makes plan, emit, commit one step (see consumeTraces).
 	lifecycleMu sync.Mutex
@@ -140,6 +142,11 @@ func (r *webhookReceiver) Start(ctx context.Context, host component.Host) error 
 }
 
 func (r *webhookReceiver) start(ctx context.Context, host component.Host) error {
+	if r.cfg.Storage != nil {
+		if err := r.openStorage(ctx, host); err != nil {
+			return err
+		}
+	}
 	// ToServer fills defaults into the server config: work on a copy, so the
 	// user's configuration stays as it was loaded.
 	serverCfg := r.cfg.ServerConfig
@@ -185,6 +192,49 @@ func (r *webhookReceiver) start(ctx context.Context, host component.Host) error 
 	return nil
 }
 
+// openStorage moves the dedup keys into the configured storage extension.
+func (r *webhookReceiver) openStorage(ctx context.Context, host component.Host) error {
+	ext, ok := host.GetExtensions()[*r.cfg.Storage]
+	if !ok {
+		return fmt.Errorf("storage: no extension %q is configured", r.cfg.Storage.String())
+	}
+	se, ok := ext.(storage.Extension)
+	if !ok {
+		return fmt.Errorf("storage: extension %q is not a storage extension", r.cfg.Storage.String())
+	}
+	client, err := se.GetClient(ctx, component.KindReceiver, r.settings.ID, "")
+	if err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	r.storage = client
+	store := dedup.NewStorage(client, r.cfg.Dedup.Window, r.now)
+	r.dedup = store
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.pruneLoop(store)
+	}()
+	return nil
+}
+
+// pruneLoop deletes expired dedup keys from the storage now and then.
+func (r *webhookReceiver) pruneLoop(store *dedup.Storage) {
+	t := time.NewTicker(max(min(r.cfg.Dedup.Window/16, 10*time.Minute), time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-r.done:
+			return
+		case <-t.C:
+			if n, err := store.Prune(context.Background()); err != nil {
+				r.settings.Logger.Warn("Could not prune expired delivery keys", zap.Error(err))
+			} else if n > 0 {
+				r.settings.Logger.Debug("Pruned expired delivery keys", zap.Int("keys", n))
+			}
+		}
+	}
+}
+
 // Shutdown stops the server, letting deliveries in flight finish within ctx.
 func (r *webhookReceiver) Shutdown(ctx context.Context) error {
 	var err error
@@ -198,6 +248,9 @@ func (r *webhookReceiver) Shutdown(ctx context.Context) error {
 			r.stopRunners()
 		}
 		r.wg.Wait()
+		if r.storage != nil {
+			err = errors.Join(err, r.storage.Close(ctx))
+		}
 		r.telemetry.Shutdown()
 	})
 	return err

@@ -1,0 +1,80 @@
+package dedup
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+)
+
+// storagePrefix marks the receiver's dedup entries in a storage shared with
+// other state.
+const storagePrefix = "dedup/"
+
+// Storage is a Store in a collector storage extension (file_storage on one
+// machine, redis_storage shared by replicas): each key is an entry holding
+// the time it expires. Pruning walks the storage when the client can
+// (file_storage can); otherwise the storage's own expiry bounds it (set
+// redis_storage's expiration to at least the window).
+type Storage struct {
+	client storage.Client
+	window time.Duration
+	now    func() time.Time
+}
+
+// NewStorage returns a Store over client remembering keys for window. now
+// is the clock; time.Now when nil.
+func NewStorage(client storage.Client, window time.Duration, now func() time.Time) *Storage {
+	if now == nil {
+		now = time.Now
+	}
+	return &Storage{client: client, window: window, now: now}
+}
+
+// entryKey is the storage key of a delivery key: its digest, so that the
+// entries have one size whatever the keys.
+func entryKey(key string) string {
+	d := digestOf(key)
+	return storagePrefix + hex.EncodeToString(d[:])
+}
+
+// Seen implements Store.
+func (s *Storage) Seen(ctx context.Context, key string) (bool, error) {
+	v, err := s.client.Get(ctx, entryKey(key))
+	if err != nil || len(v) != 8 {
+		return false, err
+	}
+	return s.now().UnixNano() < int64(binary.BigEndian.Uint64(v)), nil
+}
+
+// Remember implements Store.
+func (s *Storage) Remember(ctx context.Context, key string) error {
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], uint64(s.now().Add(s.window).UnixNano()))
+	return s.client.Set(ctx, entryKey(key), v[:])
+}
+
+// Prune deletes the expired entries, when the client can walk its entries;
+// it reports how many it deleted.
+func (s *Storage) Prune(ctx context.Context) (int, error) {
+	walker, ok := s.client.(storage.Walker)
+	if !ok {
+		return 0, nil
+	}
+	now := s.now().UnixNano()
+	deleted := 0
+	err := walker.Walk(ctx, func(key string, value []byte) ([]*storage.Operation, error) {
+		if !strings.HasPrefix(key, storagePrefix) {
+			return nil, nil
+		}
+		if len(value) == 8 && int64(binary.BigEndian.Uint64(value)) > now {
+			return nil, nil
+		}
+		deleted++
+		return []*storage.Operation{storage.DeleteOperation(key)}, nil
+	})
+	return deleted, err
+}
