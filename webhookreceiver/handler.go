@@ -150,8 +150,6 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 		return answer{http.StatusOK, outcomeAccepted, "accepted, no events"}
 	}
 
-	// Each signal remembers on its own what it accepted, so that when one
-	// pipeline refuses, the platform's retry feeds only that one again.
 	// A copy of this delivery still being handled (the platform timed out
 	// and retried meanwhile) is refused for now: answering it from the dedup
 	// store before the first copy is through would emit it twice.
@@ -161,6 +159,8 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 	}
 	defer r.inflight.release(inflightKeys)
 
+	// Each signal remembers on its own what it accepted, so that when one
+	// pipeline refuses, the platform's retry feeds only that one again.
 	tracesKeys, logsKeys := deliveryKeys("traces", rt.src.Provider, events), deliveryKeys("logs", rt.src.Provider, events)
 	sendTraces, err := r.unseen(ctx, tracesKeys, r.traces != nil)
 	if err != nil {
@@ -187,6 +187,10 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 // consumeTraces emits the spans the events close and, once the traces
 // pipeline accepted them, moves the lifecycles on.
 func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events []provider.Event, keys []string) error {
+	if !slices.ContainsFunc(events, func(ev provider.Event) bool { return len(ev.Transitions) > 0 }) {
+		r.remember(ctx, keys) // most events move no lifecycle: nothing to emit
+		return nil
+	}
 	// Plan, emit, commit is one step for the lifecycle state: two deliveries
 	// of one lifecycle planned side by side would each miss the other.
 	r.lifecycleMu.Lock()

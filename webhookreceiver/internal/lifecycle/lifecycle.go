@@ -81,9 +81,6 @@ func (t *Tracker) Open() int {
 // refused delivery, retried by its platform, closes its spans again.
 // Spans take their times from the events, not from their arrival.
 func (t *Tracker) Plan(src translate.Source, events []provider.Event) (spans ptrace.Traces, commit func()) {
-	if !slices.ContainsFunc(events, func(ev provider.Event) bool { return len(ev.Transitions) > 0 }) {
-		return ptrace.NewTraces(), func() {} // most events move no lifecycle
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p := &plan{tracker: t, src: src, changes: map[string]*open{}, closed: map[string]time.Time{}, spans: ptrace.NewTraces()}
