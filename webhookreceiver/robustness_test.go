@@ -282,10 +282,14 @@ func (d decidingLogs) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 // A platform that timed out retries while its first copy is still being
 // handled: the copy is refused for now, and the delivery is emitted once.
 func TestCopyOfADeliveryInFlight(t *testing.T) {
+	entered := make(chan struct{}, 1)
 	release := make(chan struct{})
+	var releaseOnce sync.Once
+	unblock := func() { releaseOnce.Do(func() { close(release) }) }
 	var mu sync.Mutex
 	emitted := 0
 	blocking := decidingLogs(func(ld plog.Logs) error {
+		entered <- struct{}{}
 		<-release
 		mu.Lock()
 		emitted += ld.LogRecordCount()
@@ -293,15 +297,20 @@ func TestCopyOfADeliveryInFlight(t *testing.T) {
 		return nil
 	})
 	base, _ := startWith(t, testConfig(eventsAirConfig()), blocking)
-	first := make(chan int)
+	t.Cleanup(unblock) // runs before the receiver's shutdown, registered earlier
+	first := make(chan int, 1)
 	go func() { first <- do(t, signedEventsAir(t, base+"/eventsair", "slow", registration)).status }()
-	require.Eventually(t, func() bool {
-		resp := do(t, signedEventsAir(t, base+"/eventsair", "slow", registration))
-		return resp.status == http.StatusServiceUnavailable && strings.Contains(resp.body, "being handled")
-	}, 5*time.Second, 10*time.Millisecond)
-	close(release)
-	require.Equal(t, http.StatusOK, <-first)
+	select {
+	case <-entered: // the first copy is in the pipeline
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first copy never reached the pipeline")
+	}
 	resp := do(t, signedEventsAir(t, base+"/eventsair", "slow", registration))
+	require.Equal(t, http.StatusServiceUnavailable, resp.status)
+	require.Contains(t, resp.body, "being handled")
+	unblock()
+	require.Equal(t, http.StatusOK, <-first)
+	resp = do(t, signedEventsAir(t, base+"/eventsair", "slow", registration))
 	require.Contains(t, resp.body, "duplicate")
 	mu.Lock()
 	defer mu.Unlock()
