@@ -171,15 +171,16 @@ service:
 	require.NotContains(t, output.String(), attendeeSecret)
 }
 
-// TestE2ERestartKeepsDedup runs the distribution with storage: file_storage,
-// kills it with SIGKILL after a delivery, starts it again, and sends the
-// platform's retry: it is answered as a duplicate and not written again.
-func TestE2ERestartKeepsDedup(t *testing.T) {
+// TestE2ERestart runs the distribution with storage: file_storage, kills it
+// with SIGKILL halfway through a bot's life, starts it again and sends the
+// rest, and the platform's retries of what came before: one complete root
+// span with the right start comes out, and no record twice.
+func TestE2ERestart(t *testing.T) {
 	bin := os.Getenv("OTELCOL_EVENTHOOKS")
 	require.NotEmpty(t, bin, "OTELCOL_EVENTHOOKS names the distribution's binary; run `make e2e`")
 	dir := t.TempDir()
 	port := freePort(t)
-	logsFile := filepath.Join(dir, "logs.jsonl")
+	logsFile, tracesFile := filepath.Join(dir, "logs.jsonl"), filepath.Join(dir, "traces.jsonl")
 	config := fmt.Sprintf(`
 extensions:
   file_storage:
@@ -191,11 +192,17 @@ receivers:
     storage: file_storage
     eventsair:
       secrets: [%s]
+    attendee:
+      secrets: [%s]
 exporters:
   file:
     path: %s
     flush_interval: 100ms
     append: true # the restarted collector writes on after the first one
+  file/traces:
+    path: %s
+    flush_interval: 100ms
+    append: true
 service:
   extensions: [file_storage]
   telemetry:
@@ -205,7 +212,10 @@ service:
     logs:
       receivers: [webhook]
       exporters: [file]
-`, dir, port, testSecret, logsFile)
+    traces:
+      receivers: [webhook]
+      exporters: [file/traces]
+`, dir, port, testSecret, attendeeSecret, logsFile, tracesFile)
 	configFile := filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(configFile, []byte(config), 0o600))
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -225,9 +235,21 @@ service:
 		return cmd
 	}
 
+	sendAttendee := func(d attendeeDelivery) response {
+		req := newRequest(t, http.MethodPost, base+"/attendee", string(d.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Webhook-Signature", d.sig)
+		return do(t, req)
+	}
+	life := loadAttendee(t, "bot_life")
+	half := len(life) / 2
+
 	first := start()
 	require.Equal(t, http.StatusOK, do(t, signedEventsAir(t, base+"/eventsair", "msg_restart_1", registration)).status)
-	require.Eventually(t, func() bool { return len(readLogRecords(t, logsFile)) == 1 }, 20*time.Second, 100*time.Millisecond)
+	for _, d := range life[:half] {
+		require.Equal(t, http.StatusOK, sendAttendee(d).status, d.name)
+	}
+	require.Eventually(t, func() bool { return len(readLogRecords(t, logsFile)) == 1+half }, 20*time.Second, 100*time.Millisecond)
 	require.NoError(t, syscall.Kill(first.Process.Pid, syscall.SIGKILL))
 	_, _ = first.Process.Wait()
 
@@ -235,12 +257,39 @@ service:
 	resp := do(t, signedEventsAir(t, base+"/eventsair", "msg_restart_1", registration))
 	require.Equal(t, http.StatusOK, resp.status)
 	require.Contains(t, resp.body, "duplicate", "the retry after the restart is recognised")
-	require.Equal(t, http.StatusOK, do(t, signedEventsAir(t, base+"/eventsair", "msg_restart_2", registration)).status)
-	require.Eventually(t, func() bool { return len(readLogRecords(t, logsFile)) >= 2 }, 20*time.Second, 100*time.Millisecond)
+	require.Contains(t, sendAttendee(life[half-1]).body, "duplicate", "so is an Attendee retry")
+	for _, d := range life[half:] {
+		require.Equal(t, http.StatusOK, sendAttendee(d).status, d.name)
+	}
+	require.Eventually(t, func() bool { return len(readLogRecords(t, logsFile)) >= 1+len(life) }, 20*time.Second, 100*time.Millisecond)
+
+	traceID, rootID := traceids.Root("attendee/bot/bot_3hfP0PXEsNinIZmh")
+	var root ptrace.Span
+	require.Eventually(t, func() bool {
+		for _, s := range readSpans(t, tracesFile) {
+			if s.SpanID() == rootID {
+				root = s
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 100*time.Millisecond, "the bot's root span was not written")
+	require.Equal(t, traceID, root.TraceID())
+	require.Equal(t, time.Date(2025, 7, 15, 14, 0, 0, 0, time.UTC), root.StartTimestamp().AsTime(), "started before the restart")
+	require.Equal(t, time.Date(2025, 7, 15, 14, 52, 0, 0, time.UTC), root.EndTimestamp().AsTime())
+	_, incomplete := root.Attributes().Get("webhook.lifecycle.incomplete")
+	require.False(t, incomplete)
+
 	time.Sleep(300 * time.Millisecond)
 	records := readLogRecords(t, logsFile)
-	require.Len(t, records, 2)
-	require.Equal(t, "msg_restart_2", records[1].Attributes().AsRaw()["webhook.delivery_id"])
+	require.Len(t, records, 1+len(life), "no record twice")
+	roots := 0
+	for _, s := range readSpans(t, tracesFile) {
+		if s.SpanID() == rootID {
+			roots++
+		}
+	}
+	require.Equal(t, 1, roots)
 }
 
 // readSpans reads the file exporter's traces: one OTLP/JSON document per line.

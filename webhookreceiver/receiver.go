@@ -192,7 +192,8 @@ func (r *webhookReceiver) start(ctx context.Context, host component.Host) error 
 	return nil
 }
 
-// openStorage moves the dedup keys into the configured storage extension.
+// openStorage moves the dedup keys and the open lifecycles into the
+// configured storage extension.
 func (r *webhookReceiver) openStorage(ctx context.Context, host component.Host) error {
 	ext, ok := host.GetExtensions()[*r.cfg.Storage]
 	if !ok {
@@ -207,6 +208,9 @@ func (r *webhookReceiver) openStorage(ctx context.Context, host component.Host) 
 		return fmt.Errorf("storage: %w", err)
 	}
 	r.storage = client
+	if err := r.lifecycle.UseStorage(ctx, client, r.settings.Logger); err != nil {
+		return fmt.Errorf("storage: loading open lifecycles: %w", err)
+	}
 	store := dedup.NewStorage(client, r.cfg.Dedup.Window, r.now)
 	r.dedup = store
 	r.wg.Add(1)

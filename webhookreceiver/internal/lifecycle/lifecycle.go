@@ -8,8 +8,10 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.uber.org/zap"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
@@ -61,12 +63,15 @@ type Tracker struct {
 	// that a start arriving after its span was emitted does not open it anew.
 	closed  map[string]time.Time
 	timeout time.Duration
+
+	store  storage.Client // nil: memory only (see UseStorage)
+	logger *zap.Logger
 }
 
 // NewTracker returns a Tracker that closes, as incomplete, what stays open
 // longer than timeout.
 func NewTracker(timeout time.Duration) *Tracker {
-	return &Tracker{open: map[string]open{}, closed: map[string]time.Time{}, timeout: timeout}
+	return &Tracker{open: map[string]open{}, closed: map[string]time.Time{}, timeout: timeout, logger: zap.NewNop()}
 }
 
 // Open returns how many lifecycles are open.
@@ -107,6 +112,7 @@ func (t *Tracker) Plan(src translate.Source, events []provider.Event) (spans ptr
 		for key, end := range p.closed {
 			t.closed[key] = end
 		}
+		t.write(p.changes, p.closed)
 	}
 }
 
@@ -132,8 +138,10 @@ func (p *plan) closedAt(key string) (time.Time, bool) {
 	if end, ok := p.closed[key]; ok {
 		return end, true
 	}
-	end, ok := p.tracker.closed[key]
-	return end, ok
+	if end, ok := p.tracker.closed[key]; ok {
+		return end, true
+	}
+	return p.tracker.loadClosed(key)
 }
 
 func (p *plan) get(key string) (open, bool) {
@@ -143,8 +151,10 @@ func (p *plan) get(key string) (open, bool) {
 		}
 		return *c, true
 	}
-	o, ok := p.tracker.open[key]
-	return o, ok
+	if o, ok := p.tracker.open[key]; ok {
+		return o, true
+	}
+	return p.tracker.loadOpen(key)
 }
 
 func (p *plan) put(key string, o open) { p.changes[key] = &o }
@@ -290,10 +300,19 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 	defer t.mu.Unlock()
 	spans = ptrace.NewTraces()
 	var expired []string
+	var gone []string // closed by another process sharing the storage
 	for key, o := range t.open {
-		if now.Sub(o.since()) > t.timeout {
-			expired = append(expired, key)
+		if now.Sub(o.since()) <= t.timeout {
+			continue
 		}
+		if t.stillOpen(key) {
+			expired = append(expired, key)
+		} else {
+			gone = append(gone, key)
+		}
+	}
+	for _, key := range gone {
+		delete(t.open, key)
 	}
 	slices.Sort(expired) // a stable order for those reading the output
 	ends := make(map[string]time.Time, len(expired))
@@ -318,6 +337,14 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 			if now.Sub(end) > t.timeout {
 				delete(t.closed, key)
 			}
+		}
+		if t.store != nil {
+			gone := make(map[string]*open, len(ends))
+			for key := range ends {
+				gone[key] = nil
+			}
+			t.write(gone, ends)
+			t.pruneStorage(now)
 		}
 	}
 }

@@ -1,0 +1,192 @@
+package lifecycle
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.uber.org/zap"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
+)
+
+// Keys of the tracker's entries in a storage extension.
+const (
+	openPrefix   = "lifecycle/open/"
+	closedPrefix = "lifecycle/closed/"
+)
+
+// UseStorage keeps the tracker's state in a storage extension as well as in
+// memory: what commits write through, and a lifecycle missing from memory is
+// looked up there, so that a restarted process, or another replica sharing
+// the storage, goes on where the last one stopped. It loads what the storage
+// holds when the client can walk its entries (file_storage can).
+func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger *zap.Logger) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.store, t.logger = client, logger
+	walker, ok := client.(storage.Walker)
+	if !ok {
+		return nil
+	}
+	return walker.Walk(ctx, func(key string, value []byte) ([]*storage.Operation, error) {
+		switch {
+		case strings.HasPrefix(key, openPrefix):
+			if o, ok := decodeOpen(value); ok {
+				t.open[strings.TrimPrefix(key, openPrefix)] = o
+			}
+		case strings.HasPrefix(key, closedPrefix):
+			if end, ok := decodeTime(value); ok {
+				t.closed[strings.TrimPrefix(key, closedPrefix)] = end
+			}
+		}
+		return nil, nil
+	})
+}
+
+// loadOpen looks up, under t.mu, a lifecycle missing from memory.
+func (t *Tracker) loadOpen(key string) (open, bool) {
+	if t.store == nil {
+		return open{}, false
+	}
+	v, err := t.store.Get(context.Background(), openPrefix+key)
+	if err != nil {
+		t.logger.Warn("Could not read a lifecycle from the storage", zap.Error(err))
+		return open{}, false
+	}
+	o, ok := decodeOpen(v)
+	if ok {
+		t.open[key] = o
+	}
+	return o, ok
+}
+
+// loadClosed looks up, under t.mu, where a span emitted elsewhere ended.
+func (t *Tracker) loadClosed(key string) (time.Time, bool) {
+	if t.store == nil {
+		return time.Time{}, false
+	}
+	v, err := t.store.Get(context.Background(), closedPrefix+key)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return decodeTime(v)
+}
+
+// write applies committed changes to the storage; a failure is logged: the
+// state in memory is right, only a restart or another replica would miss it.
+func (t *Tracker) write(changes map[string]*open, closed map[string]time.Time) {
+	if t.store == nil {
+		return
+	}
+	ops := make([]*storage.Operation, 0, len(changes)+len(closed))
+	for key, o := range changes {
+		if o == nil {
+			ops = append(ops, storage.DeleteOperation(openPrefix+key))
+		} else {
+			ops = append(ops, storage.SetOperation(openPrefix+key, encodeOpen(*o)))
+		}
+	}
+	for key, end := range closed {
+		ops = append(ops, storage.SetOperation(closedPrefix+key, encodeTime(end)))
+	}
+	if err := t.store.Batch(context.Background(), ops...); err != nil {
+		t.logger.Warn("Could not write lifecycles to the storage", zap.Error(err))
+	}
+}
+
+// stillOpen reports whether another process closed the lifecycle meanwhile:
+// then it is not this one's to expire.
+func (t *Tracker) stillOpen(key string) bool {
+	if t.store == nil {
+		return true
+	}
+	v, err := t.store.Get(context.Background(), openPrefix+key)
+	return err != nil || v != nil
+}
+
+// pruneStorage deletes the records of spans closed longer ago than the
+// timeout, when the client can walk its entries.
+func (t *Tracker) pruneStorage(now time.Time) {
+	walker, ok := t.store.(storage.Walker)
+	if !ok {
+		return
+	}
+	err := walker.Walk(context.Background(), func(key string, value []byte) ([]*storage.Operation, error) {
+		if !strings.HasPrefix(key, closedPrefix) {
+			return nil, nil
+		}
+		if end, ok := decodeTime(value); ok && now.Sub(end) <= t.timeout {
+			return nil, nil
+		}
+		return []*storage.Operation{storage.DeleteOperation(key)}, nil
+	})
+	if err != nil {
+		t.logger.Warn("Could not prune closed lifecycles from the storage", zap.Error(err))
+	}
+}
+
+// record is an open lifecycle as stored.
+type record struct {
+	Provider, ServiceName, ScopeName, ScopeVersion string
+	Root, Name                                     string
+	Start                                          time.Time
+	PerStart, WithRoot                             bool
+	Attrs                                          map[string]string
+	Steps                                          []stepRecord
+	End                                            time.Time
+	Failed                                         bool
+	Message                                        string
+}
+
+type stepRecord struct {
+	Slot, Name string
+	At         time.Time
+	Attrs      map[string]string
+}
+
+func encodeOpen(o open) []byte {
+	r := record{
+		Provider: o.src.Provider, ServiceName: o.src.ServiceName, ScopeName: o.src.ScopeName, ScopeVersion: o.src.ScopeVersion,
+		Root: o.root, Name: o.name, Start: o.start, PerStart: o.perStart, WithRoot: o.withRoot, Attrs: o.attrs,
+		End: o.end, Failed: o.failed, Message: o.message,
+	}
+	for _, s := range o.steps {
+		r.Steps = append(r.Steps, stepRecord{s.slot, s.name, s.at, s.attrs})
+	}
+	b, _ := json.Marshal(r) // a record of strings, times and bools always marshals
+	return b
+}
+
+func decodeOpen(b []byte) (open, bool) {
+	var r record
+	if len(b) == 0 || json.Unmarshal(b, &r) != nil {
+		return open{}, false
+	}
+	o := open{
+		src:  translate.Source{Provider: r.Provider, ServiceName: r.ServiceName, ScopeName: r.ScopeName, ScopeVersion: r.ScopeVersion},
+		root: r.Root, name: r.Name, start: r.Start, perStart: r.PerStart, withRoot: r.WithRoot, attrs: r.Attrs,
+		end: r.End, failed: r.Failed, message: r.Message,
+	}
+	if o.attrs == nil {
+		o.attrs = map[string]string{}
+	}
+	for _, s := range r.Steps {
+		o.steps = append(o.steps, step{s.Slot, s.Name, s.At, s.Attrs})
+	}
+	return o, true
+}
+
+func encodeTime(t time.Time) []byte {
+	return binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano()))
+}
+
+func decodeTime(b []byte) (time.Time, bool) {
+	if len(b) != 8 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(b))).UTC(), true
+}

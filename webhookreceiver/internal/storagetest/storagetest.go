@@ -1,0 +1,79 @@
+// Package storagetest has a storage.Client for tests: a map, shared by as
+// many users as a test gives it to.
+package storagetest
+
+import (
+	"context"
+	"sync"
+
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+)
+
+// MapClient is a storage.Client over a map, walkable as file_storage is;
+// several receivers given the same MapClient share it as replicas share a
+// redis_storage.
+type MapClient struct {
+	mu      sync.Mutex
+	entries map[string][]byte
+}
+
+// NewMapClient returns an empty MapClient.
+func NewMapClient() *MapClient { return &MapClient{entries: map[string][]byte{}} }
+
+func (c *MapClient) Get(_ context.Context, k string) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.entries[k], nil
+}
+
+func (c *MapClient) Set(_ context.Context, k string, v []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries[k] = append([]byte(nil), v...)
+	return nil
+}
+
+func (c *MapClient) Delete(_ context.Context, k string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, k)
+	return nil
+}
+
+func (c *MapClient) Batch(ctx context.Context, ops ...*storage.Operation) error {
+	for _, op := range ops {
+		switch op.Type {
+		case storage.Get:
+			op.Value, _ = c.Get(ctx, op.Key)
+		case storage.Set:
+			_ = c.Set(ctx, op.Key, op.Value)
+		case storage.Delete:
+			_ = c.Delete(ctx, op.Key)
+		}
+	}
+	return nil
+}
+
+func (c *MapClient) Close(context.Context) error { return nil }
+
+func (c *MapClient) Walk(ctx context.Context, fn storage.WalkFunc) error {
+	c.mu.Lock()
+	var ops []*storage.Operation
+	for k, v := range c.entries {
+		more, err := fn(k, v)
+		if err != nil {
+			c.mu.Unlock()
+			return err
+		}
+		ops = append(ops, more...)
+	}
+	c.mu.Unlock()
+	return c.Batch(ctx, ops...)
+}
+
+// Len is how many entries the client holds.
+func (c *MapClient) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}
