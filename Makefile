@@ -12,7 +12,7 @@ DIST_DIR    := .build/otelcol-eventhooks
 DIST        := $(DIST_DIR)/otelcol-eventhooks
 CONFIG      ?= examples/default.yaml
 
-.PHONY: run test unit e2e build bench fuzz lint generate clean
+.PHONY: run test unit e2e build bench fuzz lint generate clean redis-server
 
 ## run: build the distribution and run it on examples/default.yaml
 run: build
@@ -22,8 +22,14 @@ run: build
 test: lint unit e2e
 
 ## unit: the Go tests of the module, with the race detector (fuzz targets run their seeds)
-unit:
+unit: redis-server
 	$(GO) test -race -count=1 ./...
+
+## redis-server: the replica tests run a real one, from Debian's packages
+redis-server:
+	@command -v redis-server >/dev/null || { \
+		echo "installing redis-server (Debian package) for the replica tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 ## e2e: build the distribution, run it, send signed deliveries, read what it exported
 e2e: build

@@ -1,0 +1,111 @@
+package webhookreceiver
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/metadata"
+	"github.com/eventhooks/collector/webhookreceiver/internal/storagetest"
+	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
+)
+
+// redisStorage stands in for contrib's redis_storage extension: every
+// client it gives out talks to the same redis-server.
+type redisStorage struct {
+	component.StartFunc
+	component.ShutdownFunc
+	addr string
+}
+
+func (r redisStorage) GetClient(context.Context, component.Kind, component.ID, string) (storage.Client, error) {
+	return storagetest.NewRedisClient(r.addr, "eventhooks:"), nil
+}
+
+// replica is one collector behind the load balancer.
+type replica struct {
+	url    string
+	logs   *consumertest.LogsSink
+	traces *consumertest.TracesSink
+}
+
+func startReplica(t *testing.T, redisAddr string) replica {
+	t.Helper()
+	extID := component.MustNewID("redis_storage")
+	cfg := testConfig(attendeeConfig())
+	cfg.Storage = &extID
+	set := receivertest.NewNopSettings(metadata.Type)
+	set.ID = component.NewID(metadata.Type)
+	r := replica{logs: new(consumertest.LogsSink), traces: new(consumertest.TracesSink)}
+	f := NewFactory()
+	lr, err := f.CreateLogs(context.Background(), set, cfg, r.logs)
+	require.NoError(t, err)
+	tr, err := f.CreateTraces(context.Background(), set, cfg, r.traces)
+	require.NoError(t, err)
+	host := extensionsHost{Host: componenttest.NewNopHost(), extensions: map[component.ID]component.Component{extID: redisStorage{addr: redisAddr}}}
+	require.NoError(t, lr.Start(context.Background(), host))
+	require.NoError(t, tr.Start(context.Background(), host))
+	t.Cleanup(func() {
+		require.NoError(t, lr.Shutdown(context.Background()))
+		require.NoError(t, tr.Shutdown(context.Background()))
+	})
+	r.url = "http://" + lr.(*webhookReceiver).listenAddr.String()
+	return r
+}
+
+func (r replica) send(t *testing.T, d attendeeDelivery) response {
+	req := newRequest(t, http.MethodPost, r.url+"/attendee", string(d.body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Webhook-Signature", d.sig)
+	return do(t, req)
+}
+
+// Two replicas over one redis-server: a bot's life that starts on one and
+// ends on the other is one trace with one correct root span, and a retry
+// that lands on the other replica is not emitted twice.
+func TestReplicasOverRedis(t *testing.T) {
+	addr := storagetest.StartRedis(t)
+	a, b := startReplica(t, addr), startReplica(t, addr)
+	life := loadAttendee(t, "bot_life")
+	half := len(life) / 2
+	for _, d := range life[:half] {
+		require.Equal(t, http.StatusOK, a.send(t, d).status, d.name)
+	}
+	require.Contains(t, b.send(t, life[0]).body, "duplicate", "the retry landed on the other replica")
+	for _, d := range life[half:] {
+		require.Equal(t, http.StatusOK, b.send(t, d).status, d.name)
+	}
+	require.Equal(t, len(life), a.logs.LogRecordCount()+b.logs.LogRecordCount(), "every delivery once")
+
+	traceID, rootID := traceids.Root("attendee/bot/bot_3hfP0PXEsNinIZmh")
+	var roots, phases []ptrace.Span
+	for _, td := range append(a.traces.AllTraces(), b.traces.AllTraces()...) {
+		for _, rs := range td.ResourceSpans().All() {
+			for _, ss := range rs.ScopeSpans().All() {
+				for _, s := range ss.Spans().All() {
+					require.Equal(t, traceID, s.TraceID())
+					switch s.Name() {
+					case "attendee.bot":
+						roots = append(roots, s)
+					case "attendee.bot.state":
+						phases = append(phases, s)
+					}
+				}
+			}
+		}
+	}
+	require.Len(t, roots, 1)
+	require.Equal(t, rootID, roots[0].SpanID())
+	require.Equal(t, time.Date(2025, 7, 15, 14, 0, 0, 0, time.UTC), roots[0].StartTimestamp().AsTime(), "started on the first replica")
+	require.Equal(t, time.Date(2025, 7, 15, 14, 52, 0, 0, time.UTC), roots[0].EndTimestamp().AsTime())
+	require.Len(t, phases, 8, "the phases seen by both replicas")
+}
