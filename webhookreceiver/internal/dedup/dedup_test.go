@@ -78,7 +78,9 @@ func BenchmarkMemoryMillionKeys(b *testing.B) {
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/1e6, "MB/1M-keys")
+		heap := float64(after.HeapAlloc - before.HeapAlloc)
+		b.ReportMetric(heap/1e6, "MB/1M-keys")
+		b.ReportMetric(heap/float64(m.Len()), "B/key")
 		runtime.KeepAlive(m)
 	}
 }
