@@ -50,6 +50,10 @@ build: $(OCB)
 $(OCB):
 	$(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
 
+## demo: with `make run` going in another terminal, send a signed day of deliveries from every platform
+demo:
+	$(GO) run ./webhookreceiver/internal/demo
+
 ## bench: Go micro-benchmarks (benchstat-friendly), then the load harness: the
 ## receiver against a bare net/http handler, same load, alternating; its last
 ## line is "ratio receiver/bare-net-http: X.XX". COLLECTOR=1 also measures the
