@@ -12,7 +12,16 @@ DIST_DIR    := .build/otelcol-eventhooks
 DIST        := $(DIST_DIR)/otelcol-eventhooks
 CONFIG      ?= examples/default.yaml
 
-.PHONY: run test unit e2e build bench fuzz lint generate clean redis-server
+# Real OTLP backends for the end-to-end test, built from their module
+# sources, pinned, and kept outside the repository between runs.
+BACKENDS_DIR            ?= $(HOME)/.cache/eventhooks-backends
+VLOGS_VERSION           := v1.51.1-0.20260624061259-dc94972a8708
+VICTORIAMETRICS_VERSION := v1.148.8
+JAEGER_VERSION          := v1.76.0
+VLOGS                   := $(BACKENDS_DIR)/victoria-logs-$(VLOGS_VERSION)
+JAEGER                  := $(BACKENDS_DIR)/jaeger-$(JAEGER_VERSION)
+
+.PHONY: run test unit e2e build backends bench demo fuzz lint generate clean redis-server
 
 ## run: build the distribution and run it on examples/default.yaml
 run: build
@@ -31,9 +40,33 @@ redis-server:
 		echo "installing redis-server (Debian package) for the replica tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
-## e2e: build the distribution, run it, send signed deliveries, read what it exported
-e2e: build
-	OTELCOL_EVENTHOOKS=$(abspath $(DIST)) $(GO) test -race -count=1 -tags e2e -run '^TestE2E' ./webhookreceiver/
+## e2e: build the distribution and the backends, run them on loopback, send signed deliveries, read what came out
+e2e: build backends
+	OTELCOL_EVENTHOOKS=$(abspath $(DIST)) VICTORIA_LOGS=$(VLOGS) JAEGER=$(JAEGER) \
+		$(GO) test -race -count=1 -timeout 15m -tags e2e -run '^TestE2E' ./webhookreceiver/
+
+## backends: VictoriaLogs and Jaeger v2, built once from their module sources into $(BACKENDS_DIR)
+backends: $(VLOGS) $(JAEGER)
+
+# VictoriaLogs wants a VictoriaMetrics version the module mirror lacks:
+# build a copy of its module with that dependency replaced by one it has.
+$(VLOGS):
+	mkdir -p $(BACKENDS_DIR)
+	src=$$(mktemp -d) && cd $$src && \
+	dir=$$($(GO) mod download -json github.com/VictoriaMetrics/VictoriaLogs@$(VLOGS_VERSION) | sed -n 's/.*"Dir": "\(.*\)",/\1/p') && \
+	cp -r $$dir/. vl && chmod -R u+w vl && cd vl && \
+	$(GO) mod edit -replace github.com/VictoriaMetrics/VictoriaMetrics=github.com/VictoriaMetrics/VictoriaMetrics@$(VICTORIAMETRICS_VERSION) && \
+	{ $(GO) mod tidy -e >/dev/null 2>&1 || true; } && \
+	$(GO) build -o $@ ./app/victoria-logs && cd / && rm -rf $$src
+
+# Jaeger's go.mod has a replace directive, so go install refuses it: build a
+# copy of its module (about 3.5 minutes and 2.3 GB once).
+$(JAEGER):
+	mkdir -p $(BACKENDS_DIR)
+	src=$$(mktemp -d) && cd $$src && \
+	dir=$$($(GO) mod download -json github.com/jaegertracing/jaeger@$(JAEGER_VERSION) | sed -n 's/.*"Dir": "\(.*\)",/\1/p') && \
+	cp -r $$dir/. jaeger && chmod -R u+w jaeger && cd jaeger && \
+	$(GO) build -o $@ ./cmd/jaeger && cd / && rm -rf $$src
 
 ## build: the ocb distribution otelcol-eventhooks, in $(DIST_DIR)
 # ocb's own `go mod tidy` fails on a test-only dependency of the contrib file

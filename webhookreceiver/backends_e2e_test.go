@@ -1,0 +1,246 @@
+//go:build e2e
+
+package webhookreceiver
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
+)
+
+// startProcess runs a program for the test and stops it by its PID.
+func startProcess(t *testing.T, name string, args ...string) {
+	t.Helper()
+	out := &lockedBuffer{}
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = out, out
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("%s output:\n%s", filepath.Base(name), out.String())
+		}
+	})
+}
+
+// waitHTTP waits until url answers 200.
+func waitHTTP(t *testing.T, url string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 60*time.Second, 200*time.Millisecond, "%s never answered", url)
+}
+
+// TestE2EBackends runs VictoriaLogs, Jaeger v2 and the distribution on
+// loopback, sends a day of deliveries from all four platforms, and reads
+// them back through the backends' own query APIs: every platform's records
+// by service.name and event name in VictoriaLogs, the bot's and the
+// conference's traces by the IDs of the README's formula in Jaeger.
+func TestE2EBackends(t *testing.T) {
+	bin, vlogs, jaeger := os.Getenv("OTELCOL_EVENTHOOKS"), os.Getenv("VICTORIA_LOGS"), os.Getenv("JAEGER")
+	require.NotEmpty(t, bin, "run `make e2e`")
+	require.NotEmpty(t, vlogs, "run `make e2e`: VICTORIA_LOGS names the victoria-logs binary")
+	require.NotEmpty(t, jaeger, "run `make e2e`: JAEGER names the jaeger binary")
+	dir := t.TempDir()
+
+	vlPort := freePort(t)
+	vl := fmt.Sprintf("127.0.0.1:%d", vlPort)
+	// A long retention: the test's deliveries carry their own, past, times.
+	startProcess(t, vlogs, "-httpListenAddr="+vl, "-storageDataPath="+filepath.Join(dir, "vlogs"), "-retentionPeriod=100y")
+	waitHTTP(t, "http://"+vl+"/health")
+
+	otlpPort, queryPort, queryGRPCPort, healthPort := freePort(t), freePort(t), freePort(t), freePort(t)
+	jaegerConfig := fmt.Sprintf(`
+service:
+  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      exporters: [jaeger_storage_exporter]
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+extensions:
+  healthcheckv2:
+    use_v2: true
+    http:
+      endpoint: 127.0.0.1:%d
+  jaeger_query:
+    storage:
+      traces: memstore
+    http:
+      endpoint: 127.0.0.1:%d
+    grpc:
+      endpoint: 127.0.0.1:%d
+  jaeger_storage:
+    backends:
+      memstore:
+        memory:
+          max_traces: 10000
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:%d
+exporters:
+  jaeger_storage_exporter:
+    trace_storage: memstore
+`, healthPort, queryPort, queryGRPCPort, otlpPort)
+	jaegerConfigFile := filepath.Join(dir, "jaeger.yaml")
+	require.NoError(t, os.WriteFile(jaegerConfigFile, []byte(jaegerConfig), 0o600))
+	startProcess(t, jaeger, "--config", jaegerConfigFile)
+	query := fmt.Sprintf("http://127.0.0.1:%d", queryPort)
+	waitHTTP(t, query+"/api/services")
+
+	port := freePort(t)
+	config := fmt.Sprintf(`
+receivers:
+  webhook:
+    endpoint: 127.0.0.1:%d
+    health_path: /health
+    attendee: {secrets: [%s]}
+    eventsair: {secrets: [%s]}
+    iotum: {signing_tokens: [%s]}
+    airmeet: {tokens: [%s]}
+processors:
+  batch:
+    timeout: 200ms
+exporters:
+  otlp_http/victorialogs:
+    logs_endpoint: http://%s/insert/opentelemetry/v1/logs
+  otlp_grpc/jaeger:
+    endpoint: 127.0.0.1:%d
+    tls:
+      insecure: true
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    logs: {receivers: [webhook], processors: [batch], exporters: [otlp_http/victorialogs]}
+    traces: {receivers: [webhook], processors: [batch], exporters: [otlp_grpc/jaeger]}
+`, port, attendeeSecret, testSecret, iotumToken, airmeetToken, vl, otlpPort)
+	configFile := filepath.Join(dir, "collector.yaml")
+	require.NoError(t, os.WriteFile(configFile, []byte(config), 0o600))
+	startProcess(t, bin, "--config", configFile)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitHTTP(t, base+"/health")
+
+	// A day of deliveries.
+	sent := map[string]int{}
+	for _, sub := range []string{"bot_life", "failed_join"} {
+		for _, d := range loadAttendee(t, sub) {
+			req := newRequest(t, http.MethodPost, base+"/attendee", string(d.body))
+			req.Header.Set("X-Webhook-Signature", d.sig)
+			require.Equal(t, http.StatusOK, do(t, req).status, d.name)
+			sent["attendee"]++
+		}
+	}
+	for _, file := range iotumFiles(t, "conference") {
+		req := iotumRequest(t, file)
+		req.URL, _ = url.Parse(base + "/iotum")
+		req.RequestURI = ""
+		require.Equal(t, http.StatusOK, do(t, req).status, file)
+		sent["iotum"]++
+	}
+	for _, trigger := range []string{"trigger.airmeet.started", "trigger.airmeet.attendee.added", "trigger.airmeet.finished"} {
+		body, err := os.ReadFile(filepath.Join(airmeetDir, trigger+".json"))
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, do(t, newRequest(t, http.MethodPost, base+"/airmeet/"+trigger+"?token="+airmeetToken, string(body))).status)
+		sent["airmeet"]++
+	}
+	eaFiles, err := filepath.Glob(filepath.Join("..", "testdata", "eventsair", "*.json"))
+	require.NoError(t, err)
+	for i, file := range eaFiles {
+		body, err := os.ReadFile(file)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, do(t, signedEventsAir(t, base+"/eventsair", fmt.Sprint("msg_day_", i), string(body))).status)
+		sent["eventsair"]++
+	}
+
+	// VictoriaLogs: each platform's records, by service.name and by event name.
+	logsql := func(q string) int {
+		resp, err := http.PostForm("http://"+vl+"/select/logsql/query", url.Values{"query": {q}})
+		if err != nil {
+			return -1
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Count(strings.TrimSpace(string(b)), "\n") + min(1, len(strings.TrimSpace(string(b))))
+	}
+	for service, n := range sent {
+		require.Eventually(t, func() bool { return logsql(fmt.Sprintf(`service.name:%q`, service)) >= n },
+			30*time.Second, 250*time.Millisecond, "VictoriaLogs has not %d records of %s", n, service)
+	}
+	for event, n := range map[string]int{
+		"attendee.bot.state_change":            11, // 9 of the bot's life, 2 of the failed join
+		"iotum.enter_conference":               2,
+		"airmeet.airmeet.finished":             1,
+		"eventsair.Event.Registration.Created": 1,
+	} {
+		require.Equal(t, n, logsql(fmt.Sprintf(`event_name:%q`, event)), event)
+	}
+
+	// Jaeger: the traces by the IDs anyone can compute.
+	trace := func(rootKey string) (spans []string) {
+		traceID, _ := traceids.Root(rootKey)
+		resp, err := http.Get(query + "/api/traces/" + traceID.String())
+		if err != nil {
+			return nil
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Data []struct {
+				Spans []struct {
+					OperationName string `json:"operationName"`
+				} `json:"spans"`
+			} `json:"data"`
+		}
+		if json.NewDecoder(resp.Body).Decode(&body) != nil || len(body.Data) == 0 {
+			return nil
+		}
+		for _, s := range body.Data[0].Spans {
+			spans = append(spans, s.OperationName)
+		}
+		return spans
+	}
+	var bot []string
+	require.Eventually(t, func() bool { bot = trace("attendee/bot/bot_3hfP0PXEsNinIZmh"); return len(bot) >= 12 },
+		30*time.Second, 250*time.Millisecond, "Jaeger has not the bot's trace")
+	require.Contains(t, bot, "attendee.bot")
+	require.Contains(t, bot, "attendee.bot.state")
+	require.Contains(t, bot, "attendee.participant")
+	var conference []string
+	require.Eventually(t, func() bool { conference = trace("iotum/conference/1258835"); return len(conference) >= 5 },
+		30*time.Second, 250*time.Millisecond, "Jaeger has not the conference's trace")
+	require.Contains(t, conference, "iotum.conference")
+	require.Contains(t, conference, "iotum.participant")
+}
