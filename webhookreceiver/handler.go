@@ -85,9 +85,13 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, a.message, a.status)
 		return
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = io.WriteString(w, a.message+"\n")
+	w.Header()["Content-Type"] = textPlain
+	_, _ = io.WriteString(w, a.message)
+	_, _ = io.WriteString(w, "\n")
 }
+
+// textPlain is the Content-Type of every answer, shared: net/http only reads it.
+var textPlain = []string{"text/plain; charset=utf-8"}
 
 func serveHealth(w http.ResponseWriter, req *http.Request) {
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {

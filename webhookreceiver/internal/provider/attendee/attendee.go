@@ -6,6 +6,10 @@
 package attendee
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"sync"
+
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
@@ -19,13 +23,19 @@ var Factory = provider.Factory{
 }
 
 type attendee struct {
-	keys [][]byte
+	// macs keeps, per secret, HMACs keyed with it, reset and reused.
+	macs []*sync.Pool
 }
 
 func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
 	c := cfg.(*Config)
+	keys, err := provider.DecodeSecrets(c.Secrets, decodeSecret)
+	if err != nil {
+		return nil, err
+	}
 	p := &attendee{}
-	var err error
-	p.keys, err = provider.DecodeSecrets(c.Secrets, decodeSecret)
-	return p, err
+	for _, k := range keys {
+		p.macs = append(p.macs, &sync.Pool{New: func() any { return hmac.New(sha256.New, k) }})
+	}
+	return p, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"hash"
 	"sync"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/canonjson"
@@ -43,10 +44,13 @@ func (p *attendee) Verify(d *provider.Delivery) error {
 	*buf = signed
 
 	var want [sha256.Size]byte
-	for _, key := range p.keys {
-		mac := hmac.New(sha256.New, key)
+	for _, macs := range p.macs {
+		mac := macs.Get().(hash.Hash)
+		mac.Reset()
 		mac.Write(signed)
-		if hmac.Equal(given, mac.Sum(want[:0])) {
+		mac.Sum(want[:0])
+		macs.Put(mac)
+		if hmac.Equal(given, want[:]) {
 			return nil
 		}
 	}
