@@ -21,8 +21,9 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
 )
 
-// startProcess runs a program for the test and stops it by its PID.
-func startProcess(t *testing.T, name string, args ...string) {
+// startProcess runs a program for the test, collecting its output, and
+// stops it by its PID: SIGTERM, then SIGKILL if it does not exit in time.
+func startProcess(t *testing.T, name string, args ...string) *lockedBuffer {
 	t.Helper()
 	out := &lockedBuffer{}
 	cmd := exec.Command(name, args...)
@@ -42,6 +43,7 @@ func startProcess(t *testing.T, name string, args ...string) {
 			t.Logf("%s output:\n%s", filepath.Base(name), out.String())
 		}
 	})
+	return out
 }
 
 // waitHTTP waits until url answers 200.

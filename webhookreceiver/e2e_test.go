@@ -5,7 +5,6 @@ package webhookreceiver
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -72,37 +71,10 @@ service:
 	configFile := filepath.Join(dir, "config.yaml")
 	require.NoError(t, os.WriteFile(configFile, []byte(config), 0o600))
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	output := &lockedBuffer{}
-	cmd := exec.CommandContext(ctx, bin, "--config", configFile)
-	cmd.Stdout, cmd.Stderr = output, output
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		// Stop by PID: SIGTERM, then SIGKILL if it does not exit in time.
-		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("collector output:\n%s", output.String())
-		}
-	})
+	output := startProcess(t, bin, "--config", configFile)
 
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/health")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 30*time.Second, 100*time.Millisecond, "the collector never became healthy")
+	waitHTTP(t, base+"/health")
 
 	url := base + "/eventsair"
 	require.Equal(t, http.StatusOK, do(t, signedEventsAir(t, url, "msg_e2e_1", registration)).status)
