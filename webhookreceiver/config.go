@@ -45,10 +45,13 @@ type DedupConfig struct {
 	MaxKeys int `mapstructure:"max_keys"`
 }
 
-// LifecycleConfig bounds how long a lifecycle may stay open.
+// LifecycleConfig bounds how long, and how many, lifecycles stay open.
 type LifecycleConfig struct {
 	// Timeout closes, as incomplete, a lifecycle open for longer than this.
 	Timeout time.Duration `mapstructure:"timeout"`
+	// MaxOpen bounds the lifecycles kept open: beyond it, the oldest are
+	// closed as incomplete at the next check, whatever their age.
+	MaxOpen int `mapstructure:"max_open"`
 }
 
 const (
@@ -59,6 +62,7 @@ const (
 	defaultDedupWindow       = 72 * time.Hour
 	defaultDedupMaxKeys      = 1_000_000
 	defaultLifecycleTimeout  = 24 * time.Hour
+	defaultLifecycleMaxOpen  = 100_000
 )
 
 func createDefaultConfig() component.Config {
@@ -70,7 +74,7 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		ServerConfig: server,
 		Dedup:        DedupConfig{Window: defaultDedupWindow, MaxKeys: defaultDedupMaxKeys},
-		Lifecycle:    LifecycleConfig{Timeout: defaultLifecycleTimeout},
+		Lifecycle:    LifecycleConfig{Timeout: defaultLifecycleTimeout, MaxOpen: defaultLifecycleMaxOpen},
 	}
 }
 
@@ -85,6 +89,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Lifecycle.Timeout < time.Second {
 		errs = append(errs, errors.New("lifecycle::timeout: must be at least 1s"))
+	}
+	if cfg.Lifecycle.MaxOpen <= 0 {
+		errs = append(errs, errors.New("lifecycle::max_open: must be positive"))
 	}
 	if cfg.HealthPath != "" && !strings.HasPrefix(cfg.HealthPath, "/") {
 		errs = append(errs, errors.New("health_path: must start with /"))

@@ -62,6 +62,7 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, 30*time.Second, cfg.ReadTimeout)
 	require.Equal(t, 72*time.Hour, cfg.Dedup.Window)
 	require.Equal(t, 24*time.Hour, cfg.Lifecycle.Timeout)
+	require.Equal(t, 100_000, cfg.Lifecycle.MaxOpen)
 	require.Empty(t, cfg.HealthPath)
 	platforms, err := cfg.platforms()
 	require.NoError(t, err)
@@ -82,6 +83,7 @@ func TestConfigInvalid(t *testing.T) {
 		"many_problems": {
 			"dedup::window: must be positive",
 			"lifecycle::timeout: must be at least 1s",
+			"lifecycle::max_open: must be positive",
 			"health_path: must start with /",
 			"eventsair::path: must start with /",
 			"eventsair::secrets[0]: is not base64",

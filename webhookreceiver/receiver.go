@@ -77,7 +77,7 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 		cfg:       cfg,
 		settings:  set,
 		dedup:     dedup.NewMemory(cfg.Dedup.Window, cfg.Dedup.MaxKeys, nil),
-		lifecycle: lifecycle.NewTracker(cfg.Lifecycle.Timeout),
+		lifecycle: lifecycle.NewTracker(cfg.Lifecycle.Timeout, cfg.Lifecycle.MaxOpen),
 		now:       time.Now,
 		done:      make(chan struct{}),
 		release:   release,
@@ -251,9 +251,16 @@ func (r *webhookReceiver) Shutdown(ctx context.Context) error {
 		if r.stopRunners != nil {
 			r.stopRunners()
 		}
-		r.wg.Wait()
-		if r.storage != nil {
-			err = errors.Join(err, r.storage.Close(ctx))
+		done := make(chan struct{})
+		go func() { r.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+			if r.storage != nil {
+				err = errors.Join(err, r.storage.Close(ctx))
+			}
+		case <-ctx.Done():
+			// Work still running may use the storage: it is left open.
+			err = errors.Join(err, fmt.Errorf("shutdown: %w", ctx.Err()))
 		}
 		r.telemetry.Shutdown()
 	})

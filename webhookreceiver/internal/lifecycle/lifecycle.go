@@ -39,7 +39,7 @@ type open struct {
 }
 
 // since is the time an open entry dates from, for its timeout.
-func (o *open) since() time.Time {
+func (o open) since() time.Time {
 	if o.start.IsZero() {
 		return o.end
 	}
@@ -63,15 +63,16 @@ type Tracker struct {
 	// that a start arriving after its span was emitted does not open it anew.
 	closed  map[string]time.Time
 	timeout time.Duration
+	maxOpen int // beyond it, Expire closes the oldest whatever their age
 
 	store  storage.Client // nil: memory only (see UseStorage)
 	logger *zap.Logger
 }
 
 // NewTracker returns a Tracker that closes, as incomplete, what stays open
-// longer than timeout.
-func NewTracker(timeout time.Duration) *Tracker {
-	return &Tracker{open: map[string]open{}, closed: map[string]time.Time{}, timeout: timeout, logger: zap.NewNop()}
+// longer than timeout, and the oldest of what is open beyond maxOpen.
+func NewTracker(timeout time.Duration, maxOpen int) *Tracker {
+	return &Tracker{open: map[string]open{}, closed: map[string]time.Time{}, timeout: timeout, maxOpen: maxOpen, logger: zap.NewNop()}
 }
 
 // Open returns how many lifecycles are open.
@@ -313,6 +314,18 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 	}
 	for _, key := range gone {
 		delete(t.open, key)
+	}
+	if over := len(t.open) - len(expired) - t.maxOpen; over > 0 {
+		// Too many open: the oldest of the rest go now, so that memory stays
+		// bounded whatever the traffic.
+		var rest []string
+		for key := range t.open {
+			if !slices.Contains(expired, key) {
+				rest = append(rest, key)
+			}
+		}
+		slices.SortFunc(rest, func(a, b string) int { return t.open[a].since().Compare(t.open[b].since()) })
+		expired = append(expired, rest[:over]...)
 	}
 	slices.Sort(expired) // a stable order for those reading the output
 	ends := make(map[string]time.Time, len(expired))

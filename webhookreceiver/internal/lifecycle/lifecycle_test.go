@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func only(t *testing.T, td ptrace.Traces) ptrace.Span {
 }
 
 func TestStartThenEnd(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "demo.thing", Start: t0, Attributes: map[string]string{"a": "1"}})})
 	require.Equal(t, 0, spans.SpanCount())
 	require.Equal(t, 0, tr.Open(), "nothing changes before commit")
@@ -57,7 +58,7 @@ func TestStartThenEnd(t *testing.T) {
 }
 
 func TestChildSpan(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	key := root + "/part/7"
 	spans, _ := tr.Plan(src, []provider.Event{
 		ev(provider.Transition{Key: key, Root: root, Name: "demo.part", Start: t0}),
@@ -71,7 +72,7 @@ func TestChildSpan(t *testing.T) {
 }
 
 func TestLateStartMovesStartEarlier(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0.Add(time.Minute)})})
 	commit()
 	_, commit = tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0})})
@@ -83,7 +84,7 @@ func TestLateStartMovesStartEarlier(t *testing.T) {
 // An end that arrives before its start waits for it: the pair is one
 // complete span, built from the events' times.
 func TestEndBeforeStartWaitsForIt(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(time.Minute), Failed: true, Message: "m"})})
 	require.Equal(t, 0, spans.SpanCount())
 	commit()
@@ -100,7 +101,7 @@ func TestEndBeforeStartWaitsForIt(t *testing.T) {
 
 // An end whose start never comes is emitted at the timeout, marked.
 func TestEndWithoutStartIsIncompleteAtTimeout(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0})})
 	commit()
 	spans, _ := tr.Expire(t0.Add(30 * time.Minute))
@@ -117,7 +118,7 @@ func TestEndWithoutStartIsIncompleteAtTimeout(t *testing.T) {
 // A waiting end followed by the start of a later stay: the end is emitted
 // alone and marked, the new stay opens.
 func TestWaitingEndThenLaterStart(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0})})
 	commit()
 	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0.Add(time.Minute)})})
@@ -129,7 +130,7 @@ func TestWaitingEndThenLaterStart(t *testing.T) {
 }
 
 func TestExpire(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	_, commit := tr.Plan(src, []provider.Event{
 		ev(provider.Transition{Key: root, Name: "n", Start: t0}),
 		ev(provider.Transition{Key: "demo/thing/2", Name: "n", Start: t0.Add(30 * time.Minute)}),
@@ -147,7 +148,7 @@ func TestExpire(t *testing.T) {
 }
 
 func TestEventsWithoutLifecycle(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	spans, commit := tr.Plan(src, []provider.Event{{Type: "x"}})
 	require.Equal(t, 0, spans.SpanCount())
 	commit()
@@ -166,7 +167,7 @@ func spansByName(td ptrace.Traces) map[string][]ptrace.Span {
 }
 
 func TestPerStartStaysAreSeparateSpans(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	slot := root + "/presence/p1"
 	in := func(at time.Time) provider.Transition {
 		return provider.Transition{Key: slot, Root: root, Name: "presence", Start: at, PerStart: true}
@@ -183,7 +184,7 @@ func TestPerStartStaysAreSeparateSpans(t *testing.T) {
 }
 
 func TestPerStartRejoinWithoutLeaveClosesTheFirstIncomplete(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	in := func(at time.Time) provider.Transition {
 		return provider.Transition{Key: root + "/presence/p1", Root: root, Name: "presence", Start: at, PerStart: true}
 	}
@@ -196,7 +197,7 @@ func TestPerStartRejoinWithoutLeaveClosesTheFirstIncomplete(t *testing.T) {
 }
 
 func TestEndOlderThanTheOpenStartIsALoneSpan(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0})})
 	commit()
 	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(-time.Minute)})})
@@ -209,7 +210,7 @@ func TestEndOlderThanTheOpenStartIsALoneSpan(t *testing.T) {
 // A root's timeline: phases arrive out of order and are emitted, in time
 // order, each ending where the next starts, when the root ends.
 func TestStepsBecomePhasesWhenTheRootEnds(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	rootStart := func(at time.Time) provider.Transition {
 		return provider.Transition{Key: root, Name: "thing", Start: at}
 	}
@@ -246,7 +247,7 @@ func TestStepsBecomePhasesWhenTheRootEnds(t *testing.T) {
 }
 
 func TestStepWithoutOpenRootChangesNothing(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root + "/state", Root: root, Name: "s", Step: t0})})
 	commit()
 	require.Equal(t, 0, spans.SpanCount())
@@ -254,7 +255,7 @@ func TestStepWithoutOpenRootChangesNothing(t *testing.T) {
 }
 
 func TestRootEndClosesOpenChildren(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	child := provider.Transition{Key: root + "/presence/p1", Root: root, Name: "presence", Start: t0.Add(time.Minute), PerStart: true, EndsWithRoot: true}
 	after := provider.Transition{Key: root + "/processing", Root: root, Name: "processing", Start: t0.Add(time.Minute)}
 	other := provider.Transition{Key: "demo/thing/2/presence/p1", Root: "demo/thing/2", Name: "presence", Start: t0, EndsWithRoot: true}
@@ -275,7 +276,7 @@ func TestRootEndClosesOpenChildren(t *testing.T) {
 // earlier starts. The first start makes the span; later ones, past changing
 // it, do not open a second span with the same ID.
 func TestLateStartsAfterTheSpanWasEmitted(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	deliveries := []provider.Transition{
 		{Key: root, Name: "n", End: t0.Add(3 * time.Minute)},
 		{Key: root, Name: "n", Start: t0.Add(2 * time.Minute)},
@@ -298,7 +299,7 @@ func TestLateStartsAfterTheSpanWasEmitted(t *testing.T) {
 
 // A later stay of a per-start slot after its last one closed is a new span.
 func TestNewStayAfterAClosedOne(t *testing.T) {
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	slot := provider.Transition{Key: root + "/p/1", Root: root, Name: "p", PerStart: true}
 	in, out := slot, slot
 	in.Start, out.End = t0, t0.Add(time.Minute)
@@ -310,4 +311,22 @@ func TestNewStayAfterAClosedOne(t *testing.T) {
 	_, commit = tr.Plan(src, []provider.Event{ev(again)})
 	commit()
 	require.Equal(t, 1, tr.Open())
+}
+
+// Beyond maxOpen, the next check closes the oldest as incomplete, whatever
+// their age: memory stays bounded whatever the traffic.
+func TestMaxOpenEvictsTheOldest(t *testing.T) {
+	tr := NewTracker(time.Hour, 2)
+	for i := range 4 {
+		_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: fmt.Sprint("demo/thing/", i), Name: "n", Start: t0.Add(time.Duration(i) * time.Minute)})})
+		commit()
+	}
+	spans, commit := tr.Expire(t0.Add(5 * time.Minute)) // none is past the timeout
+	require.Equal(t, 2, spans.SpanCount())
+	commit()
+	require.Equal(t, 2, tr.Open())
+	for _, s := range spansByName(spans)["n"] {
+		require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
+		require.Less(t, s.StartTimestamp().AsTime(), t0.Add(2*time.Minute), "the oldest went")
+	}
 }

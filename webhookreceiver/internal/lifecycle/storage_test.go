@@ -16,7 +16,7 @@ import (
 
 func storedTracker(t *testing.T, client storage.Client) *Tracker {
 	t.Helper()
-	tr := NewTracker(time.Hour)
+	tr := NewTracker(time.Hour, 1000)
 	require.NoError(t, tr.UseStorage(context.Background(), client, zap.NewNop()))
 	return tr
 }
