@@ -3,6 +3,7 @@
 package lifecycle
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -171,6 +172,7 @@ func (p *plan) span(tr *provider.Transition) {
 	if end, closed := p.closedAt(tr.Key); !isOpen && closed && !tr.Start.IsZero() && !tr.Start.After(end) {
 		return // the start of a span already emitted, arriving late: it is past changing
 	}
+	wasOpen := isOpen
 	if !tr.Start.IsZero() {
 		switch {
 		case !isOpen:
@@ -202,6 +204,10 @@ func (p *plan) span(tr *provider.Transition) {
 		lone := p.newOpen(tr, tr.End)
 		lone.attrs = merged(tr.Attributes, map[string]string{AttrIncomplete: "true"})
 		appendSpan(p.spans, tr.Key, lone, tr.End, tr.Failed, tr.Message)
+	case !wasOpen:
+		// Started and ended at once (an utterance): a span of its own, with
+		// nothing to remember; a retry of it is a duplicate delivery.
+		appendSpan(p.spans, tr.Key, cur, tr.End, tr.Failed, tr.Message)
 	default:
 		p.emit(tr.Key, cur, tr.End, tr.Failed, tr.Message)
 		p.del(tr.Key)
@@ -348,6 +354,15 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 		}
 		for key, end := range t.closed {
 			if now.Sub(end) > t.timeout {
+				delete(t.closed, key)
+			}
+		}
+		if over := len(t.closed) - t.maxOpen; over > 0 {
+			// As many records of closed spans as open ones at most: the
+			// oldest go first.
+			keys := slices.Collect(maps.Keys(t.closed))
+			slices.SortFunc(keys, func(a, b string) int { return t.closed[a].Compare(t.closed[b]) })
+			for _, key := range keys[:over] {
 				delete(t.closed, key)
 			}
 		}

@@ -330,3 +330,31 @@ func TestMaxOpenEvictsTheOldest(t *testing.T) {
 		require.Less(t, s.StartTimestamp().AsTime(), t0.Add(2*time.Minute), "the oldest went")
 	}
 }
+
+// A span that starts and ends in one transition leaves nothing behind, and
+// the records of closed spans are bounded too.
+func TestStateStaysBounded(t *testing.T) {
+	tr := NewTracker(time.Hour, 3)
+	for i := range 10 {
+		k := fmt.Sprint("demo/thing/1/utterance/", i)
+		spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: k, Root: root, Name: "u", Start: t0, End: t0.Add(time.Second)})})
+		require.Equal(t, 1, spans.SpanCount())
+		commit()
+	}
+	require.Empty(t, tr.closed)
+	require.Zero(t, tr.Open())
+	for i := range 10 {
+		k := fmt.Sprint("demo/thing/", i)
+		_, commit := tr.Plan(src, []provider.Event{
+			ev(provider.Transition{Key: k, Name: "n", Start: t0}),
+			ev(provider.Transition{Key: k, Name: "n", End: t0.Add(time.Duration(i) * time.Second)}),
+		})
+		commit()
+	}
+	require.Len(t, tr.closed, 10)
+	_, commit := tr.Expire(t0.Add(time.Minute))
+	commit()
+	require.Len(t, tr.closed, 3, "bounded by max_open")
+	_, ok := tr.closed["demo/thing/9"]
+	require.True(t, ok, "the newest stay")
+}

@@ -93,6 +93,9 @@ func (t *Tracker) write(changes map[string]*open, closed map[string]time.Time) {
 	for key, end := range closed {
 		ops = append(ops, storage.SetOperation(closedPrefix+key, encodeTime(end)))
 	}
+	if len(ops) == 0 {
+		return
+	}
 	if err := t.store.Batch(context.Background(), ops...); err != nil {
 		t.logger.Warn("Could not write lifecycles to the storage", zap.Error(err))
 	}
