@@ -12,12 +12,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/proc"
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
 )
 
@@ -30,15 +30,7 @@ func startProcess(t *testing.T, name string, args ...string) *lockedBuffer {
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
-		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
+		proc.Stop(cmd, 10*time.Second)
 		if t.Failed() {
 			t.Logf("%s output:\n%s", filepath.Base(name), out.String())
 		}

@@ -5,8 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/proc"
 )
 
 // startCollector runs the distribution with the webhook receiver, every
@@ -42,15 +43,7 @@ service:
 	check(cmd.Start())
 	waitListening(endpoint)
 	return "http://" + endpoint, func() {
-		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
+		proc.Stop(cmd, 10*time.Second)
 		os.RemoveAll(dir)
 	}
 }

@@ -9,12 +9,13 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/proc"
 )
 
 // RedisClient is a storage.Client over redis, as contrib's redis_storage
@@ -132,17 +133,7 @@ func StartRedis(t testing.TB) (addr string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-	})
+	t.Cleanup(func() { proc.Stop(cmd, 5*time.Second) })
 	addr = fmt.Sprintf("127.0.0.1:%d", port)
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
