@@ -1,45 +1,89 @@
 package webhookreceiver
 
 import (
+	"io"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
-	"strings"
 	"testing"
-	"time"
 
+	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/loadgen"
 	"github.com/eventhooks/collector/webhookreceiver/internal/metadata"
 )
 
-// BenchmarkEventsAirDelivery measures one signed EventsAir delivery through
-// the handler: read, verify, decode, dedup, translate, consume (nop), each
-// with a fresh delivery key.
-func BenchmarkEventsAirDelivery(b *testing.B) {
-	r, err := newReceiver(testConfig(eventsAirConfig()), receivertest.NewNopSettings(metadata.Type), func() {})
-	if err != nil {
-		b.Fatal(err)
-	}
-	r.logs = consumertest.NewNop()
-	now := time.Now()
-	r.now = func() time.Time { return now }
-	ts := now.Unix()
-	tsText := strconv.FormatInt(ts, 10)
-	body := registration
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for i := range b.N {
-		id := "msg_" + strconv.Itoa(i)
-		req := httptest.NewRequest(http.MethodPost, "/eventsair", strings.NewReader(body))
-		req.Header.Set("webhook-id", id)
-		req.Header.Set("webhook-timestamp", tsText)
-		req.Header.Set("webhook-signature", standardWebhooksSignature(testSecret, id, ts, body))
-		rec := httptest.NewRecorder()
-		r.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatal(rec.Code, rec.Body.String())
-		}
+// BenchmarkDelivery measures one delivery of each platform through the
+// handler: read, verify, decode, dedup, lifecycle, translate, consume into
+// nop consumers. The deliveries are those of `make bench`'s load harness,
+// each with a fresh delivery key; making and signing them is not timed.
+func BenchmarkDelivery(b *testing.B) {
+	for _, p := range loadgen.Platforms() {
+		b.Run(p.Name, func(b *testing.B) {
+			cfg := createDefaultConfig().(*Config)
+			if err := confmap.NewFromStringMap(loadgen.Config("127.0.0.1:0")).Unmarshal(cfg); err != nil {
+				b.Fatal(err)
+			}
+			r, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), func() {})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r.logs, r.traces = consumertest.NewNop(), consumertest.NewNop()
+
+			const batch = 512
+			reqs := make([]*http.Request, batch)
+			w := &discardWriter{header: http.Header{}}
+			var n uint64
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				if i%batch == 0 {
+					b.StopTimer()
+					for j := range reqs {
+						n++
+						reqs[j] = p.Next("", n)
+					}
+					b.StartTimer()
+				}
+				req := reqs[i%batch]
+				if i == 0 {
+					b.SetBytes(req.ContentLength)
+				}
+				w.reset()
+				r.ServeHTTP(w, req)
+				if w.status != http.StatusOK {
+					b.Fatal(w.status)
+				}
+			}
+		})
 	}
 }
+
+// discardWriter is the least a ResponseWriter can be, so that the benchmark
+// measures the handler, not a recorder.
+type discardWriter struct {
+	header http.Header
+	status int
+}
+
+func (w *discardWriter) Header() http.Header { return w.header }
+
+func (w *discardWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return len(p), nil
+}
+
+func (w *discardWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *discardWriter) reset() {
+	w.status = 0
+	clear(w.header)
+}
+
+var _ io.Writer = (*discardWriter)(nil)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/loadgen"
 	"github.com/eventhooks/collector/webhookreceiver/internal/proc"
 )
 
@@ -35,7 +36,7 @@ service:
   pipelines:
     logs: {receivers: [webhook], processors: [batch], exporters: [nop]}
     traces: {receivers: [webhook], processors: [batch], exporters: [nop]}
-`, endpoint, attendeeSecret, eventsAirSecret, iotumToken, airmeetToken)
+`, endpoint, loadgen.AttendeeSecret, loadgen.EventsAirSecret, loadgen.IotumToken, loadgen.AirmeetToken)
 	path := filepath.Join(dir, "config.yaml")
 	check(os.WriteFile(path, []byte(cfg), 0o600))
 	cmd := exec.Command(*collector, "--config", path)

@@ -8,6 +8,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -28,17 +29,21 @@ import (
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/eventhooks/collector/webhookreceiver"
+	"github.com/eventhooks/collector/webhookreceiver/internal/loadgen"
 )
 
 var (
-	duration    = flag.Duration("duration", 3*time.Second, "length of each measured round")
+	duration    = flag.Duration("duration", 1500*time.Millisecond, "length of each measured round")
 	connections = flag.Int("connections", 32, "concurrent keep-alive connections of the load generator")
-	rounds      = flag.Int("rounds", 2, "rounds of bare/receiver per platform; the best of each is kept")
+	rounds      = flag.Int("rounds", 7, "pairs of rounds (bare, receiver) per platform; the median pair ratio is kept")
 	collector   = flag.String("collector", "", "path of the otelcol-eventhooks binary: measure the distribution instead of the in-process receiver")
 	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	only        = flag.String("platform", "", "measure only this platform")
 	stack       = flag.String("stack", "handler", "what serves the receiver: handler (its http.Handler in a plain net/http server, as the bare one) or component (its own confighttp server: otelhttp, decompression, limits)")
 )
+
+// counter makes every delivery key of the run fresh.
+var counter atomic.Uint64
 
 // result is one measured round.
 type result struct {
@@ -50,6 +55,13 @@ type result struct {
 }
 
 func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
+
+// median returns the round of median throughput.
+func median(rs []result) result {
+	rs = slices.Clone(rs)
+	slices.SortFunc(rs, func(a, b result) int { return cmp.Compare(a.rps(), b.rps()) })
+	return rs[len(rs)/2]
+}
 
 func main() {
 	flag.Parse()
@@ -67,42 +79,51 @@ func main() {
 	client := &http.Client{Transport: &http.Transport{
 		MaxIdleConns: *connections * 2, MaxIdleConnsPerHost: *connections * 2, IdleConnTimeout: time.Minute,
 	}}
-	warm := func(base string, p platform) { run(client, base, p, time.Second/2, 0) }
+	warm := func(base string, p loadgen.Platform) { run(client, base, p, time.Second/2, 0) }
 
-	fmt.Printf("load: %d connections, %s rounds, 1 KiB deliveries, fresh delivery keys; %d CPUs, %s\n",
-		*connections, *duration, runtime.NumCPU(), runtime.Version())
+	fmt.Printf("load: %d connections, %d pairs of %s rounds, 1 KiB deliveries, fresh delivery keys; %d CPUs, %s\n",
+		*connections, *rounds, *duration, runtime.NumCPU(), runtime.Version())
 	what := "receiver " + *stack + " (in process, nop consumer)"
 	if *collector != "" {
 		what = "otelcol-eventhooks (batch → nop exporter)"
 	}
 	fmt.Printf("%-10s %-8s %10s %9s %9s %12s %11s %11s\n", "platform", "server", "req/s", "p50", "p99", "p99@50%load", "allocs/req", "bytes/req")
+	bases := [2]string{"http://" + bare.Addr().String(), target}
 	var ratios []float64
-	for _, p := range platforms() {
-		if *only != "" && p.name != *only {
+	for _, p := range loadgen.Platforms() {
+		if *only != "" && p.Name != *only {
 			continue
 		}
-		warm("http://"+bare.Addr().String(), p)
-		warm(target, p)
-		var best [2]result
-		for range *rounds {
-			for i, base := range []string{"http://" + bare.Addr().String(), target} {
-				r := run(client, base, p, *duration, 0)
-				if best[i].requests == 0 || r.rps() > best[i].rps() {
-					best[i] = r
-				}
+		warm(bases[0], p)
+		warm(bases[1], p)
+		// Pairs of rounds, bare and receiver back to back, in turns first:
+		// the machine's drift (other tenants, a GC) touches both alike, and
+		// the median of the pairs' ratios ignores a round that was unlucky.
+		var measured [2][]result
+		var pairRatios []float64
+		for i := range *rounds {
+			var pair [2]result
+			for _, s := range [][2]int{{0, 1}, {1, 0}}[i%2] {
+				pair[s] = run(client, bases[s], p, *duration, 0)
+				measured[s] = append(measured[s], pair[s])
+			}
+			pairRatios = append(pairRatios, pair[1].rps()/pair[0].rps())
+		}
+		for s, base := range bases {
+			typical := median(measured[s])
+			half := run(client, base, p, *duration, typical.rps()/2)
+			name := []string{"bare", "receiver"}[s]
+			fmt.Printf("%-10s %-8s %10.0f %9s %9s %12s %11.1f %11.0f\n", p.Name, name, typical.rps(),
+				typical.p50.Round(time.Microsecond), typical.p99.Round(time.Microsecond), half.p99.Round(time.Microsecond),
+				typical.allocs, typical.bytes)
+			if failed := typical.failed + half.failed; failed > 0 {
+				fmt.Printf("%-10s %-8s %d requests failed\n", p.Name, name, failed)
 			}
 		}
-		for i, base := range []string{"http://" + bare.Addr().String(), target} {
-			half := run(client, base, p, *duration, best[i].rps()/2)
-			name := []string{"bare", "receiver"}[i]
-			fmt.Printf("%-10s %-8s %10.0f %9s %9s %12s %11.1f %11.0f\n", p.name, name, best[i].rps(),
-				best[i].p50.Round(time.Microsecond), best[i].p99.Round(time.Microsecond), half.p99.Round(time.Microsecond),
-				best[i].allocs, best[i].bytes)
-			if best[i].failed > 0 {
-				fmt.Printf("%-10s %-8s %d requests failed\n", p.name, name, best[i].failed)
-			}
-		}
-		ratios = append(ratios, best[1].rps()/best[0].rps())
+		slices.Sort(pairRatios)
+		ratio := pairRatios[len(pairRatios)/2]
+		fmt.Printf("%-10s ratio %.2f (pairs %.2f … %.2f)\n", p.Name, ratio, pairRatios[0], pairRatios[len(pairRatios)-1])
+		ratios = append(ratios, ratio)
 	}
 	fmt.Printf("measured: %s against a bare net/http handler that reads the body\n", what)
 	mean := 0.0
@@ -125,17 +146,6 @@ func startBare() net.Listener {
 	return ln
 }
 
-// config is the receiver's configuration under load: every platform on.
-func config(endpoint string) map[string]any {
-	return map[string]any{
-		"endpoint":  endpoint,
-		"attendee":  map[string]any{"secrets": []any{attendeeSecret}},
-		"eventsair": map[string]any{"secrets": []any{eventsAirSecret}},
-		"iotum":     map[string]any{"signing_tokens": []any{iotumToken}},
-		"airmeet":   map[string]any{"tokens": []any{airmeetToken}},
-	}
-}
-
 // startReceiver starts the receiver in process with a nop consumer for both
 // signals, or the distribution when -collector is given.
 func startReceiver() (base string, stop func()) {
@@ -148,7 +158,7 @@ func startReceiver() (base string, stop func()) {
 	}
 	f := webhookreceiver.NewFactory()
 	cfg := f.CreateDefaultConfig()
-	check(confmap.NewFromStringMap(config(endpoint)).Unmarshal(cfg))
+	check(confmap.NewFromStringMap(loadgen.Config(endpoint)).Unmarshal(cfg))
 	set := receivertest.NewNopSettings(f.Type())
 	logs, err := f.CreateLogs(context.Background(), set, cfg, consumertest.NewNop())
 	check(err)
@@ -172,7 +182,7 @@ func startReceiver() (base string, stop func()) {
 
 // run sends deliveries of p from *connections workers for d; with rate > 0
 // it paces them to rate requests per second in all.
-func run(client *http.Client, base string, p platform, d time.Duration, rate float64) result {
+func run(client *http.Client, base string, p loadgen.Platform, d time.Duration, rate float64) result {
 	var (
 		wg        sync.WaitGroup
 		mu        sync.Mutex
@@ -201,7 +211,7 @@ func run(client *http.Client, base string, p platform, d time.Duration, rate flo
 					}
 					next = next.Add(interval)
 				}
-				req := p.next(base, counter.Add(1))
+				req := p.Next(base, counter.Add(1))
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {

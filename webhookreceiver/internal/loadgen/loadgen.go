@@ -1,4 +1,7 @@
-package main
+// Package loadgen makes the deliveries the benchmarks send: for each
+// platform, signed, valid 1 KiB deliveries, each with a fresh delivery key,
+// so that the receiver does all its work every time.
+package loadgen
 
 import (
 	"crypto/hmac"
@@ -8,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/canonjson"
@@ -16,23 +18,33 @@ import (
 
 // The secrets the receiver under load is configured with.
 const (
-	eventsAirSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-	attendeeSecret  = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
-	iotumToken      = "load-test-iotum-signing-token"
-	airmeetToken    = "3f9c1e7a5b2d4c6e8f0a1b3c5d7e9f11"
+	EventsAirSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	AttendeeSecret  = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+	IotumToken      = "load-test-iotum-signing-token"
+	AirmeetToken    = "3f9c1e7a5b2d4c6e8f0a1b3c5d7e9f11"
 )
+
+// Config is the receiver's configuration under load: every platform on,
+// with the secrets above.
+func Config(endpoint string) map[string]any {
+	return map[string]any{
+		"endpoint":  endpoint,
+		"attendee":  map[string]any{"secrets": []any{AttendeeSecret}},
+		"eventsair": map[string]any{"secrets": []any{EventsAirSecret}},
+		"iotum":     map[string]any{"signing_tokens": []any{IotumToken}},
+		"airmeet":   map[string]any{"tokens": []any{AirmeetToken}},
+	}
+}
 
 // deliverySize is the size every generated body is padded to.
 const deliverySize = 1024
 
-// platform makes fresh, signed deliveries of one platform: every call a new
-// delivery key, so that the receiver does all its work every time.
-type platform struct {
-	name string
-	next func(base string, n uint64) *http.Request
+// Platform makes fresh, signed deliveries of one platform: for every n a
+// new delivery key.
+type Platform struct {
+	Name string
+	Next func(base string, n uint64) *http.Request
 }
-
-var counter atomic.Uint64
 
 // pad fills a body to deliverySize with a "note" field before its last brace.
 func pad(body string) string {
@@ -51,10 +63,11 @@ func hmacBase64(key []byte, parts ...[]byte) string {
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
-func platforms() []platform {
-	eaKey, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(eventsAirSecret, "whsec_"))
-	atKey, _ := base64.StdEncoding.DecodeString(attendeeSecret)
-	return []platform{
+// Platforms returns the generators of the four platforms.
+func Platforms() []Platform {
+	eaKey, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(EventsAirSecret, "whsec_"))
+	atKey, _ := base64.StdEncoding.DecodeString(AttendeeSecret)
+	return []Platform{
 		{"attendee", func(base string, n uint64) *http.Request {
 			body := pad(fmt.Sprintf(`{"idempotency_key": "3e0f3c42-5f6b-4e8a-9d0e-%012d", "bot_id": "bot_load%d", "bot_metadata": {"customer": "Zo\u00eb & co"}, "trigger": "transcript.update", "data": {"speaker_name": "Ana", "speaker_uuid": "16778240", "speaker_user_uuid": null, "speaker_is_host": true, "timestamp_ms": %d, "duration_ms": 4250, "transcription": {"transcript": "Let us start with the release notes."}}}`, n, n%100, 1752588300000+n))
 			canonical, err := canonjson.Append(nil, []byte(body))
@@ -79,12 +92,12 @@ func platforms() []platform {
 			payload := strings.ReplaceAll(pad(fmt.Sprintf(`{"host_id": 40217, "company_id": 9001, "conference_id": %d, "participant_id": %d, "participant_role": "participant", "reason_for_leaving": "user_exit"}`, 1258835+n%50, n)), `"`, `\"`)
 			body := `{"event":"leave_conference","payload":"` + payload + `","timestamp":"2022-08-24T20:56:55.000Z"}`
 			req := newRequest(base+"/iotum", body)
-			req.Header.Set("x-signing-token", iotumToken)
+			req.Header.Set("x-signing-token", IotumToken)
 			return req
 		}},
 		{"airmeet", func(base string, n uint64) *http.Request {
 			body := pad(fmt.Sprintf(`{"airmeetId": "5a1c0e62-7f3b-4d2a-9c1e-3b4d5e6f7a80", "airmeetName": "Platform Summit", "firstName": "Ana", "lastName": "Garcia", "email": "ana%d@example.com", "user_id": "u-%d", "registrationTime": "2025-02-10T08:15:00.000Z"}`, n, n))
-			return newRequest(base+"/airmeet/trigger.airmeet.attendee.added?token="+airmeetToken, body)
+			return newRequest(base+"/airmeet/trigger.airmeet.attendee.added?token="+AirmeetToken, body)
 		}},
 	}
 }
