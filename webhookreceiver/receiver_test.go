@@ -189,12 +189,15 @@ func TestHTTPContract(t *testing.T) {
 	require.Equal(t, 0, r.logs.LogRecordCount(), "nothing rejected is emitted")
 
 	// Accepted, then the platform's retry of it.
+	// The ordinary success is an empty 200; a repeat says what it was.
 	resp := do(t, signedEventsAir(t, ea, "msg_ok", registration))
 	require.Equal(t, http.StatusOK, resp.status, resp.body)
+	require.Empty(t, resp.body)
+	require.Equal(t, "0", resp.header.Get("Content-Length"))
 	require.Equal(t, 1, r.logs.LogRecordCount())
 	resp = do(t, signedEventsAir(t, ea, "msg_ok", registration))
 	require.Equal(t, http.StatusOK, resp.status)
-	require.Contains(t, resp.body, "duplicate")
+	require.Equal(t, "duplicate of an accepted delivery\n", resp.body)
 	require.Equal(t, 1, r.logs.LogRecordCount(), "a repeat emits nothing")
 
 	require.Equal(t, map[string]int64{
