@@ -52,12 +52,12 @@ var webhookDoc = []byte(`{
 
 func BenchmarkParse(b *testing.B) {
 	v := pcommon.NewValueEmpty()
-	require.NoError(b, Parse(webhookDoc, v))
+	require.NoError(b, Parse(string(webhookDoc), v))
 	b.SetBytes(int64(len(webhookDoc)))
 	b.ReportAllocs()
 	for b.Loop() {
 		v := pcommon.NewValueEmpty()
-		if err := Parse(webhookDoc, v); err != nil {
+		if err := Parse(string(webhookDoc), v); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,9 +1,11 @@
 // Package jsonpdata decodes JSON documents directly into pdata values.
 //
 // It is a small hand-written parser: one pass over the input, no
-// reflection and no intermediate map[string]any. Besides the allocations
-// pdata makes for the values themselves, it allocates one string per key
-// and string value, and nothing else in the common case.
+// reflection and no intermediate map[string]any. Keys and string values
+// are substrings of the input, sharing its memory: besides the allocations
+// pdata makes for the values themselves, only strings with escapes (or
+// invalid UTF-8) are allocated. A decoded value thus keeps the whole input
+// alive as long as it lives; the input is one delivery's body.
 //
 // Mapping:
 //
@@ -69,7 +71,7 @@ func (e *SyntaxError) Error() string {
 // an error for anything that is not exactly one valid JSON value (RFC 8259),
 // surrounded by optional white space. After an error dst holds whatever was
 // decoded up to that point.
-func Parse(data []byte, dst pcommon.Value) error {
+func Parse(data string, dst pcommon.Value) error {
 	p := newParser(data)
 	p.skipSpace()
 	if err := p.value(dst); err != nil {
@@ -84,7 +86,7 @@ func Parse(data []byte, dst pcommon.Value) error {
 
 // ParseMap is Parse for a document that must be a JSON object; dst is
 // cleared first.
-func ParseMap(data []byte, dst pcommon.Map) error {
+func ParseMap(data string, dst pcommon.Map) error {
 	dst.Clear()
 	p := newParser(data)
 	p.skipSpace()
@@ -105,7 +107,7 @@ func ParseMap(data []byte, dst pcommon.Map) error {
 }
 
 type parser struct {
-	data   []byte
+	data   string
 	pos    int      // next byte to read
 	depth  int      // arrays and objects currently open
 	buf    []byte   // scratch space for strings with escapes
@@ -125,7 +127,7 @@ type level struct {
 // Parsers are pooled for their scratch space.
 var parserPool = sync.Pool{New: func() any { return new(parser) }}
 
-func newParser(data []byte) *parser {
+func newParser(data string) *parser {
 	p := parserPool.Get().(*parser)
 	p.data = data
 	return p
@@ -142,7 +144,7 @@ func (p *parser) release() {
 			return
 		}
 	}
-	p.data, p.pos, p.depth = nil, 0, 0
+	p.data, p.pos, p.depth = "", 0, 0
 	parserPool.Put(p)
 }
 
@@ -387,7 +389,7 @@ func (p *parser) string() (string, error) {
 	data := p.data
 	start := p.pos + 1
 	// Fast path: most strings have no escapes and are valid UTF-8, so
-	// their value is a copy of the input (one allocation).
+	// their value is a substring of the input (no allocation).
 	i := start
 	for i < len(data) {
 		c := data[i]
@@ -397,12 +399,12 @@ func (p *parser) string() (string, error) {
 		}
 		if c == '"' {
 			p.pos = i + 1
-			return string(data[start:i]), nil
+			return data[start:i], nil
 		}
 		if c < utf8.RuneSelf {
 			break // escape or control character
 		}
-		r, size := utf8.DecodeRune(data[i:])
+		r, size := utf8.DecodeRuneInString(data[i:])
 		if r == utf8.RuneError && size == 1 {
 			break // invalid UTF-8
 		}
@@ -441,7 +443,7 @@ func (p *parser) slowString(start, i int) (string, error) {
 		default:
 			// Like encoding/json: each byte that does not start a valid
 			// UTF-8 sequence becomes U+FFFD.
-			r, size := utf8.DecodeRune(data[i:])
+			r, size := utf8.DecodeRuneInString(data[i:])
 			if r == utf8.RuneError && size == 1 {
 				buf = utf8.AppendRune(buf, utf8.RuneError)
 			} else {
@@ -593,13 +595,13 @@ func (p *parser) number(v pcommon.Value) error {
 		v.SetDouble(f)
 		return nil
 	}
-	v.SetStr(string(text))
+	v.SetStr(text)
 	return nil
 }
 
 // parseInt64 converts a valid JSON integer literal, reporting false if it
 // does not fit in int64.
-func parseInt64(text []byte) (int64, bool) {
+func parseInt64(text string) (int64, bool) {
 	neg := text[0] == '-'
 	if neg {
 		text = text[1:]
@@ -642,7 +644,7 @@ type decimal struct {
 // false for more than maxFloatDigits significant digits: such a number
 // cannot be the shortest formatting of any float64. It runs in time linear
 // in len(s), even for thousands of digits.
-func parseDecimal(s []byte) (d decimal, ok bool) {
+func parseDecimal[T string | []byte](s T) (d decimal, ok bool) {
 	i := 0
 	if s[0] == '-' {
 		d.neg = true
@@ -709,7 +711,7 @@ var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 // exactFloat converts a JSON number with a fraction or an exponent to the
 // nearest float64, reporting false unless the shortest formatting of that
 // float64 denotes the same number as text (so converting loses nothing).
-func exactFloat(text []byte) (float64, bool) {
+func exactFloat(text string) (float64, bool) {
 	d, ok := parseDecimal(text)
 	if !ok {
 		return 0, false

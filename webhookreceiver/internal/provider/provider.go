@@ -32,7 +32,10 @@ type Delivery struct {
 	// ("" for a request to the path itself). Only platforms whose Factory sets
 	// Subpaths receive a non-empty one.
 	Subpath string
-	Body    []byte
+	// Body is read into a buffer that is reused once the delivery is
+	// answered: nothing decoded may point into it. Decoders parse a
+	// string(Body) copy, whose substrings the decoded values share.
+	Body []byte
 	// Received is when the request arrived; the clock of record for tolerance
 	// checks and for ObservedTimestamp.
 	Received time.Time

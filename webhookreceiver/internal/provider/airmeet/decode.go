@@ -26,7 +26,7 @@ func (p *airmeet) Decode(d *provider.Delivery) ([]provider.Event, error) {
 		return nil, errors.New("the URL must end with the trigger id: {path}/{triggerMetaInfoId}?token=...")
 	}
 	root := pcommon.NewValueEmpty()
-	if err := jsonpdata.Parse(d.Body, root); err != nil {
+	if err := jsonpdata.Parse(string(d.Body), root); err != nil {
 		return nil, err
 	}
 	deliveryKey := deliveryKey(trigger, d.Body)

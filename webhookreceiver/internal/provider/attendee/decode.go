@@ -21,7 +21,7 @@ var subjects = []string{"bot", "app_session", "calendar", "zoom_oauth_connection
 func (p *attendee) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	body := pcommon.NewValueEmpty()
 	env := body.SetEmptyMap()
-	if err := jsonpdata.ParseMap(d.Body, env); err != nil {
+	if err := jsonpdata.ParseMap(string(d.Body), env); err != nil {
 		return nil, err
 	}
 	idem := str(env, "idempotency_key")

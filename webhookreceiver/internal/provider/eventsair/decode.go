@@ -15,7 +15,7 @@ import (
 func (p *eventsAir) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	body := pcommon.NewValueEmpty()
 	root := body.SetEmptyMap()
-	if err := jsonpdata.ParseMap(d.Body, root); err != nil {
+	if err := jsonpdata.ParseMap(string(d.Body), root); err != nil {
 		return nil, err
 	}
 	typ, ok := root.Get("type")

@@ -18,7 +18,7 @@ import (
 func (p *iotum) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	body := pcommon.NewValueEmpty()
 	env := body.SetEmptyMap()
-	if err := jsonpdata.ParseMap(d.Body, env); err != nil {
+	if err := jsonpdata.ParseMap(string(d.Body), env); err != nil {
 		return nil, err
 	}
 	event := str(env, "event")
@@ -32,7 +32,7 @@ func (p *iotum) Decode(d *provider.Delivery) ([]provider.Event, error) {
 		switch v.Type() {
 		case pcommon.ValueTypeStr:
 			payloadText = v.Str()
-			if err := jsonpdata.ParseMap([]byte(payloadText), payload); err != nil {
+			if err := jsonpdata.ParseMap(payloadText, payload); err != nil {
 				return nil, errors.New(`"payload" is not a JSON object encoded as a string: ` + err.Error())
 			}
 			payload.MoveTo(v.SetEmptyMap())
@@ -63,12 +63,11 @@ func (p *iotum) Decode(d *provider.Delivery) ([]provider.Event, error) {
 // deliveryKey: iotum sends no delivery ID, so a delivery is known by what
 // it says. A retry repeats event, timestamp and payload exactly.
 func deliveryKey(event, timestamp, payload string) string {
-	h := sha256.New()
-	for _, part := range []string{event, timestamp, payload} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	var stack [2048]byte // most deliveries fit: no allocation
+	b := append(append(append(stack[:0], event...), 0), timestamp...)
+	b = append(append(append(b, 0), payload...), 0)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // evt decodes the payload of one event into it.
