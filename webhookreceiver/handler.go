@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/dedup"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
 )
@@ -166,33 +167,29 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 	// A copy of this delivery still being handled (the platform timed out
 	// and retried meanwhile) is refused for now: answering it from the dedup
 	// store before the first copy is through would emit it twice.
-	inflightKeys := deliveryKeys("", rt.src.Provider, events)
-	if !r.inflight.acquire(inflightKeys) {
+	keys := deliveryKeys(rt.src.Provider, events)
+	if !r.inflight.acquire(keys) {
 		return answer{http.StatusServiceUnavailable, outcomeRefused, "a copy of this delivery is being handled, retry later"}
 	}
-	defer r.inflight.release(inflightKeys)
+	defer r.inflight.release(keys)
 
 	// Each signal remembers on its own what it accepted, so that when one
 	// pipeline refuses, the platform's retry feeds only that one again.
-	tracesKeys, logsKeys := deliveryKeys("traces", rt.src.Provider, events), deliveryKeys("logs", rt.src.Provider, events)
-	sendTraces, err := r.unseen(ctx, tracesKeys, r.traces != nil)
+	emitted, err := r.emitted(ctx, keys)
 	if err != nil {
 		return answer{http.StatusServiceUnavailable, outcomeRefused, "dedup store: " + err.Error()}
 	}
-	sendLogs, err := r.unseen(ctx, logsKeys, r.logs != nil)
-	if err != nil {
-		return answer{http.StatusServiceUnavailable, outcomeRefused, "dedup store: " + err.Error()}
-	}
-	if !sendLogs && !sendTraces {
+	send := r.wanted() &^ emitted
+	if send == 0 {
 		return answer{http.StatusOK, outcomeDuplicate, "duplicate of an accepted delivery"}
 	}
 
 	var errs []error
-	if sendTraces { // before the logs, which take the events' bodies
-		errs = append(errs, r.consumeTraces(ctx, rt, events, tracesKeys))
+	if send&dedup.Traces != 0 { // before the logs, which take the events' bodies
+		errs = append(errs, r.consumeTraces(ctx, rt, events, keys))
 	}
-	if sendLogs {
-		errs = append(errs, r.consumeLogs(ctx, rt, events, logsKeys, d.Received))
+	if send&dedup.Logs != 0 {
+		errs = append(errs, r.consumeLogs(ctx, rt, events, keys, d.Received))
 	}
 	return consumeAnswer(errs...)
 }
@@ -201,7 +198,7 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 // pipeline accepted them, moves the lifecycles on.
 func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events []provider.Event, keys []string) error {
 	if !slices.ContainsFunc(events, func(ev provider.Event) bool { return len(ev.Transitions) > 0 }) {
-		r.remember(ctx, keys) // most events move no lifecycle: nothing to emit
+		r.remember(ctx, keys, dedup.Traces) // most events move no lifecycle: nothing to emit
 		return nil
 	}
 	// Plan, emit, commit is one step for the lifecycle state: two deliveries
@@ -218,7 +215,7 @@ func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events [
 		}
 	}
 	commit()
-	r.remember(ctx, keys)
+	r.remember(ctx, keys, dedup.Traces)
 	return nil
 }
 
@@ -232,7 +229,7 @@ func (r *webhookReceiver) consumeLogs(ctx context.Context, rt *route, events []p
 	if err != nil {
 		return err
 	}
-	r.remember(ctx, keys)
+	r.remember(ctx, keys, dedup.Logs)
 	return nil
 }
 
@@ -293,16 +290,12 @@ func (f *inflight) release(keys []string) {
 	}
 }
 
-// deliveryKeys returns the distinct delivery keys of events as a signal
-// remembers them: prefixed by the signal, and by the platform so that two
-// platforms never share a key.
-func deliveryKeys(signal, providerKey string, events []provider.Event) []string {
-	var keys []string
+// deliveryKeys returns the distinct delivery keys of events, prefixed by
+// the platform so that two platforms never share a key.
+func deliveryKeys(providerKey string, events []provider.Event) []string {
+	keys := make([]string, 0, 1)
 	for i := range events {
 		k := providerKey + "/" + events[i].DeliveryKey
-		if signal != "" {
-			k = signal + "/" + k
-		}
 		if !slices.Contains(keys, k) {
 			keys = append(keys, k)
 		}
@@ -310,26 +303,39 @@ func deliveryKeys(signal, providerKey string, events []provider.Event) []string 
 	return keys
 }
 
-// unseen reports whether a signal still has to emit a delivery: wanted, and
-// not every key of it already remembered for that signal.
-func (r *webhookReceiver) unseen(ctx context.Context, keys []string, wanted bool) (bool, error) {
-	if !wanted {
-		return false, nil
+// wanted returns the signals the receiver has pipelines for.
+func (r *webhookReceiver) wanted() dedup.Signals {
+	var s dedup.Signals
+	if r.logs != nil {
+		s |= dedup.Logs
 	}
-	for _, k := range keys {
-		seen, err := r.dedup.Seen(ctx, k)
-		if err != nil || !seen {
-			return true, err
-		}
+	if r.traces != nil {
+		s |= dedup.Traces
 	}
-	return false, nil
+	return s
 }
 
-// remember records a signal's keys as emitted. A failure here only means a
-// retry of this delivery would be emitted again, so it is logged, not answered.
-func (r *webhookReceiver) remember(ctx context.Context, keys []string) {
+// emitted returns the signals that already emitted a delivery: those that
+// remembered every one of its keys.
+func (r *webhookReceiver) emitted(ctx context.Context, keys []string) (dedup.Signals, error) {
+	all := r.wanted()
 	for _, k := range keys {
-		if err := r.dedup.Remember(ctx, k); err != nil {
+		seen, err := r.dedup.Seen(ctx, k)
+		if err != nil {
+			return 0, err
+		}
+		if all &= seen; all == 0 {
+			break
+		}
+	}
+	return all, nil
+}
+
+// remember records keys as emitted to a signal. A failure here only means a
+// retry of this delivery would be emitted again, so it is logged, not answered.
+func (r *webhookReceiver) remember(ctx context.Context, keys []string, signal dedup.Signals) {
+	for _, k := range keys {
+		if err := r.dedup.Remember(ctx, k, signal); err != nil {
 			r.settings.Logger.Warn("Could not remember a delivery key", zap.Error(err))
 		}
 	}

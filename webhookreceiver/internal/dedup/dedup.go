@@ -9,13 +9,24 @@ import (
 	"time"
 )
 
-// Store remembers delivery keys for a window of time. A durable
-// implementation (over a storage extension) serves as well as Memory.
+// Signals is a set of the pipelines a delivery is emitted to: each
+// remembers on its own what it accepted, so that when one refuses, the
+// platform's retry feeds only that one again.
+type Signals uint8
+
+const (
+	Logs Signals = 1 << iota
+	Traces
+)
+
+// Store remembers delivery keys for a window of time, with the signals each
+// was emitted to. A durable implementation (over a storage extension)
+// serves as well as Memory.
 type Store interface {
-	// Seen reports whether key was remembered within the window.
-	Seen(ctx context.Context, key string) (bool, error)
-	// Remember records key as seen from now on.
-	Remember(ctx context.Context, key string) error
+	// Seen returns the signals key was remembered for within the window.
+	Seen(ctx context.Context, key string) (Signals, error)
+	// Remember records key as emitted to signals, from now on.
+	Remember(ctx context.Context, key string, signals Signals) error
 }
 
 // generations is how many slices the window is cut into: a key is forgotten
@@ -27,7 +38,8 @@ const generations = 4
 type digest [16]byte
 
 func digestOf(key string) digest {
-	sum := sha256.Sum256([]byte(key))
+	var stack [256]byte // most keys fit: no allocation
+	sum := sha256.Sum256(append(stack[:0], key...))
 	return digest(sum[:16])
 }
 
@@ -40,8 +52,10 @@ type Memory struct {
 	span   time.Duration
 	perGen int // keys one generation may hold
 	size   int
-	// gens[0] is the current generation; started is when it began.
-	gens    [generations + 1]map[digest]struct{}
+	// gens[0] is the current generation; started is when it began. A key
+	// remembered for its signals in several generations has an entry in
+	// each; Seen joins them.
+	gens    [generations + 1]map[digest]Signals
 	started time.Time
 }
 
@@ -55,32 +69,32 @@ func NewMemory(window time.Duration, maxKeys int, now func() time.Time) *Memory 
 	// All generations full hold exactly maxKeys.
 	m.perGen = max(1, maxKeys/len(m.gens))
 	for i := range m.gens {
-		m.gens[i] = map[digest]struct{}{}
+		m.gens[i] = map[digest]Signals{}
 	}
 	return m
 }
 
 // Seen implements Store.
-func (m *Memory) Seen(_ context.Context, key string) (bool, error) {
+func (m *Memory) Seen(_ context.Context, key string) (Signals, error) {
 	d := digestOf(key)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.rotate()
+	var s Signals
 	for _, g := range m.gens {
-		if _, ok := g[d]; ok {
-			return true, nil
-		}
+		s |= g[d]
 	}
-	return false, nil
+	return s, nil
 }
 
 // Remember implements Store.
-func (m *Memory) Remember(_ context.Context, key string) error {
+func (m *Memory) Remember(_ context.Context, key string, signals Signals) error {
 	d := digestOf(key)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.rotate()
-	if _, ok := m.gens[0][d]; ok {
+	if had, ok := m.gens[0][d]; ok {
+		m.gens[0][d] = had | signals
 		return nil
 	}
 	// A full generation starts the next one early: the bound on memory
@@ -89,7 +103,7 @@ func (m *Memory) Remember(_ context.Context, key string) error {
 		m.shift()
 		m.started = m.now()
 	}
-	m.gens[0][d] = struct{}{}
+	m.gens[0][d] = signals
 	m.size++
 	return nil
 }
@@ -118,5 +132,5 @@ func (m *Memory) rotate() {
 func (m *Memory) shift() {
 	m.size -= len(m.gens[generations])
 	copy(m.gens[1:], m.gens[:generations])
-	m.gens[0] = map[digest]struct{}{}
+	m.gens[0] = map[digest]Signals{}
 }

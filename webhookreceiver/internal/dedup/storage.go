@@ -41,20 +41,47 @@ func entryKey(key string) string {
 	return storagePrefix + hex.EncodeToString(d[:])
 }
 
-// Seen implements Store.
-func (s *Storage) Seen(ctx context.Context, key string) (bool, error) {
-	v, err := s.client.Get(ctx, entryKey(key))
-	if err != nil || len(v) != 8 {
-		return false, err
+// signalNames name the signals in entry keys: each signal's entry is its
+// own, so that replicas remembering different signals of one delivery at
+// once never overwrite each other.
+var signalNames = [...]struct {
+	signal Signals
+	name   string
+}{{Logs, "logs/"}, {Traces, "traces/"}}
+
+// Seen implements Store: the entries of every signal, in one batch.
+func (s *Storage) Seen(ctx context.Context, key string) (Signals, error) {
+	var ops [len(signalNames)]*storage.Operation
+	for i, sn := range signalNames {
+		ops[i] = storage.GetOperation(entryKey(sn.name + key))
 	}
-	return s.now().UnixNano() < int64(binary.BigEndian.Uint64(v)), nil
+	if err := s.client.Batch(ctx, ops[:]...); err != nil {
+		return 0, err
+	}
+	now := s.now().UnixNano()
+	var seen Signals
+	for i, sn := range signalNames {
+		if v := ops[i].Value; len(v) == 8 && now < int64(binary.BigEndian.Uint64(v)) {
+			seen |= sn.signal
+		}
+	}
+	return seen, nil
 }
 
 // Remember implements Store.
-func (s *Storage) Remember(ctx context.Context, key string) error {
+func (s *Storage) Remember(ctx context.Context, key string, signals Signals) error {
 	var v [8]byte
 	binary.BigEndian.PutUint64(v[:], uint64(s.now().Add(s.window).UnixNano()))
-	return s.client.Set(ctx, entryKey(key), v[:])
+	var ops []*storage.Operation
+	for _, sn := range signalNames {
+		if signals&sn.signal != 0 {
+			ops = append(ops, storage.SetOperation(entryKey(sn.name+key), v[:]))
+		}
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	return s.client.Batch(ctx, ops...)
 }
 
 // Prune deletes the expired entries, when the client can walk its entries;
