@@ -89,8 +89,15 @@ func Platforms() []Platform {
 			return req
 		}},
 		{"iotum", func(base string, n uint64) *http.Request {
-			payload := strings.ReplaceAll(pad(fmt.Sprintf(`{"host_id": 40217, "company_id": 9001, "conference_id": %d, "participant_id": %d, "participant_role": "participant", "reason_for_leaving": "user_exit"}`, 1258835+n%50, n)), `"`, `\"`)
-			body := `{"event":"leave_conference","payload":"` + payload + `","timestamp":"2022-08-24T20:56:55.000Z"}`
+			// Participants enter, then leave, as in a real conference: a
+			// leave without its enter would be held as a pending end for
+			// lifecycle.timeout, which is not what a conference sends.
+			event, extra := "enter_conference", `"meeting_url": "https://example.com/m/abc"`
+			if n%2 == 1 {
+				event, extra = "leave_conference", `"reason_for_leaving": "user_exit"`
+			}
+			payload := strings.ReplaceAll(pad(fmt.Sprintf(`{"host_id": 40217, "company_id": 9001, "conference_id": %d, "participant_id": %d, "participant_role": "participant", %s}`, 1258835+n/2%50, n/2, extra)), `"`, `\"`)
+			body := `{"event":"` + event + `","payload":"` + payload + `","timestamp":"2022-08-24T20:` + fmt.Sprintf("%02d:%02d", n%2*30, n%60) + `.000Z"}`
 			req := newRequest(base+"/iotum", body)
 			req.Header.Set("x-signing-token", IotumToken)
 			return req
