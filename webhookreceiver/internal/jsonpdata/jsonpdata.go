@@ -384,13 +384,48 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
+// Masks for skipPlain: a byte value repeated in each of a word's 8 bytes.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// skipPlain returns the index of the first byte at or after i that is not
+// plain (see plain), looking at eight bytes at a time: long strings (texts,
+// transcripts) are most of what a body's bytes are.
+func skipPlain(data string, i int) int {
+	for ; i+8 <= len(data); i += 8 {
+		w := load64(data[i : i+8])
+		// (x - ones) &^ x has a high bit set iff a byte of x is zero, and
+		// (x - n*ones) &^ x iff a byte is below n: the word holds a control
+		// byte, a quote or a backslash; w&highs is non-ASCII.
+		quote, backslash := w^'"'*ones, w^'\\'*ones
+		found := (w-0x20*ones)&^w | (quote-ones)&^quote | (backslash-ones)&^backslash | w
+		if found&highs != 0 {
+			break
+		}
+	}
+	for i < len(data) && plain[data[i]] {
+		i++
+	}
+	return i
+}
+
+// load64 reads eight bytes as a little-endian word (the compiler makes
+// this one load).
+func load64(b string) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
 // string decodes the string starting at p.pos (the opening quote).
 func (p *parser) string() (string, error) {
 	data := p.data
 	start := p.pos + 1
 	// Fast path: most strings have no escapes and are valid UTF-8, so
 	// their value is a substring of the input (no allocation).
-	i := start
+	i := skipPlain(data, start)
 	for i < len(data) {
 		c := data[i]
 		if plain[c] {
