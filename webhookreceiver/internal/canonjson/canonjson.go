@@ -25,6 +25,8 @@ import (
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/jsonscan"
 )
 
 // MaxDepth is the deepest nesting of arrays and objects Append accepts.
@@ -419,15 +421,6 @@ func keyPrefix(k []byte) uint64 {
 	return x
 }
 
-// strSafe marks the bytes that a string can hold raw and that the canonical
-// form writes unchanged: printable ASCII other than '"' and '\\'.
-var strSafe = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
 // str parses the string at p.pos. With decode it appends the decoded
 // contents; otherwise the canonical quoted form. A lone surrogate is
 // appended in the generalised UTF-8 form (3 bytes), so that distinct lone
@@ -442,9 +435,7 @@ func (p *parser) str(out []byte, decode bool) ([]byte, int, error) {
 	poison := 0
 	run := i
 	for {
-		for i < len(d) && strSafe[d[i]] {
-			i++
-		}
+		i = jsonscan.SkipPlain(d, i)
 		if i >= len(d) {
 			p.pos = i
 			return out, 0, p.fail("unterminated string")

@@ -32,6 +32,8 @@ import (
 	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/jsonscan"
 )
 
 // MaxDepth is the deepest nesting of arrays and objects accepted. Deeper
@@ -375,49 +377,8 @@ func (p *parser) literal(word string) error {
 	return nil
 }
 
-// plain marks the bytes that stand for themselves inside a string: ASCII
-// except control characters, the quote and the backslash.
-var plain = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// Masks for skipPlain: a byte value repeated in each of a word's 8 bytes.
-const (
-	ones  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
-// skipPlain returns the index of the first byte at or after i that is not
-// plain (see plain), looking at eight bytes at a time: long strings (texts,
-// transcripts) are most of what a body's bytes are.
-func skipPlain(data string, i int) int {
-	for ; i+8 <= len(data); i += 8 {
-		w := load64(data[i : i+8])
-		// (x - ones) &^ x has a high bit set iff a byte of x is zero, and
-		// (x - n*ones) &^ x iff a byte is below n: the word holds a control
-		// byte, a quote or a backslash; w&highs is non-ASCII.
-		quote, backslash := w^'"'*ones, w^'\\'*ones
-		found := (w-0x20*ones)&^w | (quote-ones)&^quote | (backslash-ones)&^backslash | w
-		if found&highs != 0 {
-			break
-		}
-	}
-	for i < len(data) && plain[data[i]] {
-		i++
-	}
-	return i
-}
-
-// load64 reads eight bytes as a little-endian word (the compiler makes
-// this one load).
-func load64(b string) uint64 {
-	_ = b[7]
-	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-}
+// plain marks the bytes that stand for themselves inside a string.
+var plain = &jsonscan.Plain
 
 // string decodes the string starting at p.pos (the opening quote).
 func (p *parser) string() (string, error) {
@@ -425,7 +386,7 @@ func (p *parser) string() (string, error) {
 	start := p.pos + 1
 	// Fast path: most strings have no escapes and are valid UTF-8, so
 	// their value is a substring of the input (no allocation).
-	i := skipPlain(data, start)
+	i := jsonscan.SkipPlain(data, start)
 	for i < len(data) {
 		c := data[i]
 		if plain[c] {

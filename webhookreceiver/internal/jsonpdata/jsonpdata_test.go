@@ -722,24 +722,3 @@ func TestConcurrentReuse(t *testing.T) {
 		})
 	}
 }
-
-// TestSkipPlain checks the word-at-a-time scan against the byte table at
-// every position of strings that put each kind of byte at every offset.
-func TestSkipPlain(t *testing.T) {
-	for c := range 256 {
-		for n := range 20 {
-			for at := range n {
-				b := []byte(strings.Repeat("a", n))
-				b[at] = byte(c)
-				s := string(b)
-				for from := range min(n, 3) {
-					want := from
-					for want < len(s) && plain[s[want]] {
-						want++
-					}
-					require.Equal(t, want, skipPlain(s, from), "byte %#x at %d of %d, from %d", c, at, n, from)
-				}
-			}
-		}
-	}
-}

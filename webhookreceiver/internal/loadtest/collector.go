@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/loadgen"
@@ -42,9 +45,28 @@ service:
 	cmd := exec.Command(*collector, "--config", path)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	check(cmd.Start())
+	serverCPU = func() time.Duration { return processCPU(cmd.Process.Pid) }
 	waitListening(endpoint)
 	return "http://" + endpoint, func() {
 		proc.Stop(cmd, 10*time.Second)
 		os.RemoveAll(dir)
 	}
+}
+
+// processCPU reads the user and system time of a process from /proc, in
+// clock ticks of 10 ms (USER_HZ is 100 on Linux).
+func processCPU(pid int) time.Duration {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses: state is the
+	// first, utime the 12th, stime the 13th.
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(fields[11], 10, 64)
+	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }

@@ -21,6 +21,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -51,7 +52,8 @@ type result struct {
 	failed        int
 	elapsed       time.Duration
 	p50, p99      time.Duration
-	allocs, bytes float64 // per request, whole process
+	allocs, bytes float64       // per request, whole process
+	cpu           time.Duration // per request, whole process (generator included)
 }
 
 func (r result) rps() float64 { return float64(r.requests) / r.elapsed.Seconds() }
@@ -87,9 +89,9 @@ func main() {
 	if *collector != "" {
 		what = "otelcol-eventhooks (batch → nop exporter)"
 	}
-	fmt.Printf("%-10s %-8s %10s %9s %9s %12s %11s %11s\n", "platform", "server", "req/s", "p50", "p99", "p99@50%load", "allocs/req", "bytes/req")
+	fmt.Printf("%-10s %-8s %10s %9s %9s %12s %9s %11s %11s\n", "platform", "server", "req/s", "p50", "p99", "p99@50%load", "cpu/req", "allocs/req", "bytes/req")
 	bases := [2]string{"http://" + bare.Addr().String(), target}
-	var ratios []float64
+	var ratios, byCPU []float64
 	for _, p := range loadgen.Platforms() {
 		if *only != "" && p.Name != *only {
 			continue
@@ -100,7 +102,7 @@ func main() {
 		// the machine's drift (other tenants, a GC) touches both alike, and
 		// the median of the pairs' ratios ignores a round that was unlucky.
 		var measured [2][]result
-		var pairRatios []float64
+		var pairRatios, cpuRatios []float64
 		for i := range *rounds {
 			var pair [2]result
 			for _, s := range [][2]int{{0, 1}, {1, 0}}[i%2] {
@@ -108,28 +110,36 @@ func main() {
 				measured[s] = append(measured[s], pair[s])
 			}
 			pairRatios = append(pairRatios, pair[1].rps()/pair[0].rps())
+			cpuRatios = append(cpuRatios, float64(pair[0].cpu)/float64(pair[1].cpu))
 		}
 		for s, base := range bases {
 			typical := median(measured[s])
 			half := run(client, base, p, *duration, typical.rps()/2)
 			name := []string{"bare", "receiver"}[s]
-			fmt.Printf("%-10s %-8s %10.0f %9s %9s %12s %11.1f %11.0f\n", p.Name, name, typical.rps(),
+			fmt.Printf("%-10s %-8s %10.0f %9s %9s %12s %9s %11.1f %11.0f\n", p.Name, name, typical.rps(),
 				typical.p50.Round(time.Microsecond), typical.p99.Round(time.Microsecond), half.p99.Round(time.Microsecond),
-				typical.allocs, typical.bytes)
+				(typical.cpu / 100 * 100).String(), typical.allocs, typical.bytes)
 			if failed := typical.failed + half.failed; failed > 0 {
 				fmt.Printf("%-10s %-8s %d requests failed\n", p.Name, name, failed)
 			}
 		}
 		slices.Sort(pairRatios)
-		ratio := pairRatios[len(pairRatios)/2]
-		fmt.Printf("%-10s ratio %.2f (pairs %.2f … %.2f)\n", p.Name, ratio, pairRatios[0], pairRatios[len(pairRatios)-1])
+		slices.Sort(cpuRatios)
+		ratio, cpuRatio := pairRatios[len(pairRatios)/2], cpuRatios[len(cpuRatios)/2]
+		fmt.Printf("%-10s ratio %.2f (pairs %.2f … %.2f); by CPU per request %.2f\n", p.Name, ratio, pairRatios[0], pairRatios[len(pairRatios)-1], cpuRatio)
 		ratios = append(ratios, ratio)
+		byCPU = append(byCPU, cpuRatio)
 	}
 	fmt.Printf("measured: %s against a bare net/http handler that reads the body\n", what)
 	mean := 0.0
 	for _, r := range ratios {
 		mean += r
 	}
+	meanCPU := 0.0
+	for _, r := range byCPU {
+		meanCPU += r
+	}
+	fmt.Printf("ratio by CPU per request (steal-proof; generator included): %.2f\n", meanCPU/float64(len(byCPU)))
 	fmt.Printf("ratio receiver/bare-net-http: %.2f\n", mean/float64(len(ratios)))
 }
 
@@ -196,6 +206,7 @@ func run(client *http.Client, base string, p loadgen.Platform, d time.Duration, 
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	cpuBefore := cpuTime()
 	start := time.Now()
 	deadline := start.Add(d)
 	for w := 0; w < *connections; w++ {
@@ -232,6 +243,7 @@ func run(client *http.Client, base string, p loadgen.Platform, d time.Duration, 
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := cpuTime() - cpuBefore
 	runtime.ReadMemStats(&after)
 	slices.Sort(latencies)
 	r := result{requests: len(latencies), failed: int(failed.Load()), elapsed: elapsed}
@@ -239,9 +251,24 @@ func run(client *http.Client, base string, p loadgen.Platform, d time.Duration, 
 		r.p50, r.p99 = latencies[n/2], latencies[n*99/100]
 		r.allocs = float64(after.Mallocs-before.Mallocs) / float64(n)
 		r.bytes = float64(after.TotalAlloc-before.TotalAlloc) / float64(n)
+		r.cpu = cpu / time.Duration(n)
 	}
 	return r
 }
+
+// cpuTime is the CPU time the process has used, and the distribution's
+// when it serves. Unlike throughput it does not count the time other
+// tenants of a shared machine take.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano()+ru.Stime.Nano()) + serverCPU()
+}
+
+// serverCPU is the CPU time of a server in another process; see startCollector.
+var serverCPU = func() time.Duration { return 0 }
 
 func waitListening(endpoint string) {
 	for range 200 {

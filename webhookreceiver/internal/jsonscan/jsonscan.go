@@ -1,0 +1,48 @@
+// Package jsonscan finds where the plain part of a JSON string ends, for
+// the two parsers of this module (jsonpdata, canonjson), eight bytes at a
+// time: long strings (texts, transcripts) are most of what a body's bytes
+// are.
+package jsonscan
+
+// Plain marks the bytes that stand for themselves inside a JSON string:
+// ASCII except control characters, the quote and the backslash.
+var Plain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// Masks: a byte value repeated in each of a word's eight bytes.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// SkipPlain returns the index of the first byte at or after i that is not
+// Plain, or len(data).
+func SkipPlain[T string | []byte](data T, i int) int {
+	for ; i+8 <= len(data); i += 8 {
+		w := load64(data[i : i+8])
+		// (x - ones) &^ x has a high bit set iff a byte of x is zero, and
+		// (x - n*ones) &^ x iff a byte is below n: the word holds a control
+		// byte, a quote or a backslash; w&highs is non-ASCII.
+		quote, backslash := w^'"'*ones, w^'\\'*ones
+		found := (w-0x20*ones)&^w | (quote-ones)&^quote | (backslash-ones)&^backslash | w
+		if found&highs != 0 {
+			break
+		}
+	}
+	for i < len(data) && Plain[data[i]] {
+		i++
+	}
+	return i
+}
+
+// load64 reads eight bytes as a little-endian word (the compiler makes
+// this one load).
+func load64[T string | []byte](b T) uint64 {
+	_ = b[7]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}

@@ -1,0 +1,51 @@
+package jsonscan
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSkipPlain checks the word-at-a-time scan against the byte table with
+// every byte value at every offset, from several starting points, for both
+// input types.
+func TestSkipPlain(t *testing.T) {
+	for c := range 256 {
+		for n := range 20 {
+			for at := range n {
+				b := []byte(strings.Repeat("a", n))
+				b[at] = byte(c)
+				for from := range min(n, 3) {
+					want := from
+					for want < len(b) && Plain[b[want]] {
+						want++
+					}
+					if got := SkipPlain(b, from); got != want {
+						t.Fatalf("[]byte: byte %#x at %d of %d, from %d: got %d, want %d", c, at, n, from, got, want)
+					}
+					if got := SkipPlain(string(b), from); got != want {
+						t.Fatalf("string: byte %#x at %d of %d, from %d: got %d, want %d", c, at, n, from, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestPlain(t *testing.T) {
+	for c := range 256 {
+		want := c >= 0x20 && c < 0x80 && c != '"' && c != '\\'
+		if Plain[c] != want {
+			t.Errorf("Plain[%#x] = %v", c, Plain[c])
+		}
+	}
+}
+
+func BenchmarkSkipPlain(b *testing.B) {
+	s := strings.Repeat("Let us start with the release notes. ", 30)
+	b.SetBytes(int64(len(s)))
+	for range b.N {
+		if SkipPlain(s, 0) != len(s) {
+			b.Fatal("stopped early")
+		}
+	}
+}
