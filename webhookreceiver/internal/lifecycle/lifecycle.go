@@ -90,7 +90,7 @@ func (t *Tracker) Open() int {
 func (t *Tracker) Plan(src translate.Source, events []provider.Event) (spans ptrace.Traces, commit func()) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	p := &plan{tracker: t, src: src, changes: map[string]*open{}, closed: map[string]time.Time{}, spans: ptrace.NewTraces()}
+	p := &plan{tracker: t, src: src, spans: ptrace.NewTraces()}
 	for i := range events {
 		for j := range events[i].Transitions {
 			tr := &events[i].Transitions[j]
@@ -123,14 +123,17 @@ func (t *Tracker) Plan(src translate.Source, events []provider.Event) (spans ptr
 type plan struct {
 	tracker *Tracker
 	src     translate.Source
-	changes map[string]*open // key -> new state; nil closes it
-	closed  map[string]time.Time
+	changes map[string]*open     // key -> new state; nil closes it (made on first use)
+	closed  map[string]time.Time // made on first use
 	spans   ptrace.Traces
 }
 
 // emit writes the span of o under key, ended at end, and remembers it closed.
 func (p *plan) emit(key string, o open, end time.Time, failed bool, message string) {
 	appendSpan(p.spans, key, o, end, failed, message)
+	if p.closed == nil {
+		p.closed = map[string]time.Time{}
+	}
 	p.closed[key] = end
 }
 
@@ -159,8 +162,15 @@ func (p *plan) get(key string) (open, bool) {
 	return p.tracker.loadOpen(key)
 }
 
-func (p *plan) put(key string, o open) { p.changes[key] = &o }
-func (p *plan) del(key string)         { p.changes[key] = nil }
+func (p *plan) put(key string, o open) { p.change(key, &o) }
+func (p *plan) del(key string)         { p.change(key, nil) }
+
+func (p *plan) change(key string, o *open) {
+	if p.changes == nil {
+		p.changes = map[string]*open{}
+	}
+	p.changes[key] = o
+}
 
 // span applies a start and/or end to the span under tr.Key.
 func (p *plan) span(tr *provider.Transition) {
@@ -273,7 +283,7 @@ func (p *plan) startWaitingEnd(tr *provider.Transition, waiting open) {
 }
 
 func (p *plan) newOpen(tr *provider.Transition, start time.Time) open {
-	return open{src: p.src, root: tr.Root, name: tr.Name, start: start, perStart: tr.PerStart, withRoot: tr.EndsWithRoot, attrs: map[string]string{}}
+	return open{src: p.src, root: tr.Root, name: tr.Name, start: start, perStart: tr.PerStart, withRoot: tr.EndsWithRoot}
 }
 
 // step records a phase on the timeline of an open root; a step for a root
@@ -377,9 +387,14 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 	}
 }
 
+// merged returns into with from's entries on top. Attribute maps are never
+// changed once made, so that they can be shared: merged makes a new one.
 func merged(into, from map[string]string) map[string]string {
-	if len(from) == 0 {
+	switch {
+	case len(from) == 0:
 		return into
+	case len(into) == 0:
+		return from // shared: attribute maps are never changed once made
 	}
 	out := make(map[string]string, len(into)+len(from))
 	for k, v := range into {

@@ -29,6 +29,7 @@ type Source struct {
 
 // FillResource sets the resource attributes of everything from src.
 func (src Source) FillResource(r pcommon.Resource) {
+	r.Attributes().EnsureCapacity(2)
 	r.Attributes().PutStr(attrService, src.ServiceName)
 	r.Attributes().PutStr(AttrProvider, src.Provider)
 }
@@ -75,6 +76,7 @@ func Logs(src Source, events []provider.Event, observed time.Time) plog.Logs {
 		if ev.Attributes != (pcommon.Map{}) {
 			ev.Attributes.MoveTo(attrs)
 		}
+		attrs.EnsureCapacity(attrs.Len() + 2)
 		attrs.PutStr(AttrEventType, ev.Type)
 		attrs.PutStr(AttrDeliveryID, ev.DeliveryKey)
 		if ev.Trace != "" {
