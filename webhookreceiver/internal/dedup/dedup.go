@@ -5,6 +5,8 @@ package dedup
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
+	"hash/maphash"
 	"sync"
 	"time"
 )
@@ -33,14 +35,28 @@ type Store interface {
 // between window and window*(1+1/generations) after it was remembered.
 const generations = 4
 
-// digest is what Memory keeps of a key: 16 bytes of its SHA-256, whatever the
-// key's length, so that a million keys fit in a few tens of megabytes.
+// digest is what Memory keeps of a key: 16 bytes whatever the key's length,
+// so that a million keys fit in a few tens of megabytes.
 type digest [16]byte
 
+// digestSeeds key Memory's digests: two independent 64-bit hashes, so
+// that two keys collide with a chance of 2^-128. Memory lives in one
+// process, so the digests need not be stable; they need to be cheap (a
+// delivery asks for one up to three times). Storage uses SHA-256.
+var digestSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
 func digestOf(key string) digest {
+	var d digest
+	binary.LittleEndian.PutUint64(d[:8], maphash.String(digestSeeds[0], key))
+	binary.LittleEndian.PutUint64(d[8:], maphash.String(digestSeeds[1], key))
+	return d
+}
+
+// sha256Of is the stable digest of a key, for Storage.
+func sha256Of(key string) [16]byte {
 	var stack [256]byte // most keys fit: no allocation
 	sum := sha256.Sum256(append(stack[:0], key...))
-	return digest(sum[:16])
+	return [16]byte(sum[:16])
 }
 
 // Memory is a Store in memory, bounded in time and in size. Keys are kept in

@@ -37,7 +37,7 @@ func NewStorage(client storage.Client, window time.Duration, now func() time.Tim
 // entryKey is the storage key of a delivery key: its digest, so that the
 // entries have one size whatever the keys.
 func entryKey(key string) string {
-	d := digestOf(key)
+	d := sha256Of(key)
 	return storagePrefix + hex.EncodeToString(d[:])
 }
 
