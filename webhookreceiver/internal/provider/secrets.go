@@ -1,10 +1,13 @@
 package provider
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"hash"
+	"sync"
 
 	"go.opentelemetry.io/collector/config/configopaque"
 )
@@ -64,4 +67,38 @@ func (t Tokens) Match(given string) bool {
 		match |= subtle.ConstantTimeCompare(sum[:], t[i][:])
 	}
 	return match == 1
+}
+
+// HMACs are HMAC-SHA256s keyed with the configured secrets, pooled per
+// secret: a delivery needs one of each, reset and reused.
+type HMACs []*sync.Pool
+
+// NewHMACs keys one pool per secret.
+func NewHMACs(keys [][]byte) HMACs {
+	h := make(HMACs, len(keys))
+	for i, k := range keys {
+		h[i] = &sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}
+	}
+	return h
+}
+
+// Match reports whether the HMAC of parts, written one after the other and
+// keyed with any secret, is one of given; each comparison is constant-time.
+func (h HMACs) Match(given [][sha256.Size]byte, parts ...[]byte) bool {
+	var want [sha256.Size]byte
+	for _, pool := range h {
+		mac := pool.Get().(hash.Hash)
+		mac.Reset()
+		for _, p := range parts {
+			mac.Write(p)
+		}
+		mac.Sum(want[:0])
+		pool.Put(mac)
+		for i := range given {
+			if hmac.Equal(given[i][:], want[:]) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"testing"
 
@@ -41,5 +43,25 @@ func TestValidatePath(t *testing.T) {
 	for path, ok := range map[string]bool{"/x": true, "/": true, "": false, "x": false, "/x/": false} {
 		err := (&Common{Path: path}).ValidatePath()
 		require.Equal(t, ok, err == nil, path)
+	}
+}
+
+// TestHMACsMatch checks against crypto/hmac over the joined parts: any
+// secret, any of the given signatures, nothing else.
+func TestHMACsMatch(t *testing.T) {
+	sum := func(key, msg string) (s [sha256.Size]byte) {
+		m := hmac.New(sha256.New, []byte(key))
+		m.Write([]byte(msg))
+		copy(s[:], m.Sum(nil))
+		return s
+	}
+	h := NewHMACs([][]byte{[]byte("old secret"), []byte("new secret")})
+	parts := [][]byte{[]byte("msg_1"), []byte("."), []byte("body")}
+	for range 3 { // pooled HMACs are reset between uses
+		require.True(t, h.Match([][sha256.Size]byte{sum("new secret", "msg_1.body")}, parts...))
+		require.True(t, h.Match([][sha256.Size]byte{sum("other", "x"), sum("old secret", "msg_1.body")}, parts...))
+		require.False(t, h.Match([][sha256.Size]byte{sum("other secret", "msg_1.body")}, parts...))
+		require.False(t, h.Match([][sha256.Size]byte{sum("new secret", "msg_1.bodyx")}, parts...))
+		require.False(t, h.Match(nil, parts...))
 	}
 }

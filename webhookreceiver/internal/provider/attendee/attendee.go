@@ -6,10 +6,6 @@
 package attendee
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"sync"
-
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
@@ -23,8 +19,7 @@ var Factory = provider.Factory{
 }
 
 type attendee struct {
-	// macs keeps, per secret, HMACs keyed with it, reset and reused.
-	macs []*sync.Pool
+	macs provider.HMACs
 }
 
 func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
@@ -33,9 +28,5 @@ func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider,
 	if err != nil {
 		return nil, err
 	}
-	p := &attendee{}
-	for _, k := range keys {
-		p.macs = append(p.macs, &sync.Pool{New: func() any { return hmac.New(sha256.New, k) }})
-	}
-	return p, nil
+	return &attendee{macs: provider.NewHMACs(keys)}, nil
 }

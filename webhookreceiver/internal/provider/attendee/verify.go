@@ -1,11 +1,9 @@
 package attendee
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"hash"
 	"sync"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/canonjson"
@@ -43,16 +41,8 @@ func (p *attendee) Verify(d *provider.Delivery) error {
 	}
 	*buf = signed
 
-	var want [sha256.Size]byte
-	for _, macs := range p.macs {
-		mac := macs.Get().(hash.Hash)
-		mac.Reset()
-		mac.Write(signed)
-		mac.Sum(want[:0])
-		macs.Put(mac)
-		if hmac.Equal(given, want[:]) {
-			return nil
-		}
+	if p.macs.Match([][sha256.Size]byte{[sha256.Size]byte(given)}, signed) {
+		return nil
 	}
 	return errors.New("signature does not match any configured secret")
 }

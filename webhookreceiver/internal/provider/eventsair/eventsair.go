@@ -5,9 +5,6 @@
 package eventsair
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"sync"
 	"time"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
@@ -23,20 +20,15 @@ var Factory = provider.Factory{
 }
 
 type eventsAir struct {
-	// macs keeps, per secret, HMACs keyed with it, reset and reused.
-	macs      []*sync.Pool
+	macs      provider.HMACs
 	tolerance time.Duration
 }
 
 func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
 	c := cfg.(*Config)
-	p := &eventsAir{tolerance: c.Tolerance}
 	keys, err := provider.DecodeSecrets(c.Secrets, decodeSecret)
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range keys {
-		p.macs = append(p.macs, &sync.Pool{New: func() any { return hmac.New(sha256.New, k) }})
-	}
-	return p, nil
+	return &eventsAir{macs: provider.NewHMACs(keys), tolerance: c.Tolerance}, nil
 }
