@@ -133,16 +133,7 @@ func (p *parser) fail(reason string) error {
 	return &Error{Offset: p.pos, Reason: reason}
 }
 
-func (p *parser) skipSpace() {
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
+func (p *parser) skipSpace() { p.pos = jsonscan.SkipSpace(p.data, p.pos) }
 
 // minPoison combines two poison marks (offset+1 of a lone surrogate, 0 for
 // none), keeping the earliest.

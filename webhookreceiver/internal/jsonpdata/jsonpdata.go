@@ -179,16 +179,7 @@ func (p *parser) end() error {
 	return nil
 }
 
-func (p *parser) skipSpace() {
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
-}
+func (p *parser) skipSpace() { p.pos = jsonscan.SkipSpace(p.data, p.pos) }
 
 // value decodes the value starting at p.pos into v.
 func (p *parser) value(v pcommon.Value) error {
@@ -377,22 +368,18 @@ func (p *parser) literal(word string) error {
 	return nil
 }
 
-// plain marks the bytes that stand for themselves inside a string.
-var plain = &jsonscan.Plain
-
 // string decodes the string starting at p.pos (the opening quote).
 func (p *parser) string() (string, error) {
 	data := p.data
 	start := p.pos + 1
 	// Fast path: most strings have no escapes and are valid UTF-8, so
 	// their value is a substring of the input (no allocation).
-	i := jsonscan.SkipPlain(data, start)
-	for i < len(data) {
-		c := data[i]
-		if plain[c] {
-			i++
-			continue
+	i := start
+	for {
+		if i = jsonscan.SkipPlain(data, i); i >= len(data) {
+			break
 		}
+		c := data[i]
 		if c == '"' {
 			p.pos = i + 1
 			return data[start:i], nil
@@ -417,11 +404,8 @@ func (p *parser) slowString(start, i int) (string, error) {
 	for i < len(data) {
 		c := data[i]
 		switch {
-		case plain[c]:
-			j := i + 1
-			for j < len(data) && plain[data[j]] {
-				j++
-			}
+		case jsonscan.Plain[c]:
+			j := jsonscan.SkipPlain(data, i)
 			buf = append(buf, data[i:j]...)
 			i = j
 		case c == '"':

@@ -1,7 +1,7 @@
-// Package jsonscan finds where the plain part of a JSON string ends, for
-// the two parsers of this module (jsonpdata, canonjson), eight bytes at a
-// time: long strings (texts, transcripts) are most of what a body's bytes
-// are.
+// Package jsonscan holds the scanning the two JSON parsers of this module
+// (jsonpdata, canonjson) share: white space, and the plain part of a string,
+// eight bytes at a time, as long strings (texts, transcripts) are most of
+// what a body's bytes are.
 package jsonscan
 
 // Plain marks the bytes that stand for themselves inside a JSON string:
@@ -12,6 +12,20 @@ var Plain = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// SkipSpace returns the index of the first byte at or after i that is not
+// JSON white space, or len(data).
+func SkipSpace[T string | []byte](data T, i int) int {
+	for i < len(data) {
+		switch data[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
 
 // Masks: a byte value repeated in each of a word's eight bytes.
 const (

@@ -40,6 +40,20 @@ func TestPlain(t *testing.T) {
 	}
 }
 
+func TestSkipSpace(t *testing.T) {
+	for _, tt := range []struct {
+		in       string
+		from, at int
+	}{{"", 0, 0}, {"  \t\r\n{", 0, 5}, {"x  y", 1, 3}, {"   ", 1, 3}, {"\v", 0, 0}, {"\u00a0", 0, 0}} {
+		if got := SkipSpace(tt.in, tt.from); got != tt.at {
+			t.Errorf("SkipSpace(%q, %d) = %d, want %d", tt.in, tt.from, got, tt.at)
+		}
+		if got := SkipSpace([]byte(tt.in), tt.from); got != tt.at {
+			t.Errorf("SkipSpace([]byte(%q), %d) = %d, want %d", tt.in, tt.from, got, tt.at)
+		}
+	}
+}
+
 func BenchmarkSkipPlain(b *testing.B) {
 	s := strings.Repeat("Let us start with the release notes. ", 30)
 	b.SetBytes(int64(len(s)))
