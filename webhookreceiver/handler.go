@@ -175,11 +175,12 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 
 	// Each signal remembers on its own what it accepted, so that when one
 	// pipeline refuses, the platform's retry feeds only that one again.
-	emitted, err := r.emitted(ctx, keys)
+	want := r.wanted()
+	emitted, err := r.emitted(ctx, keys, want)
 	if err != nil {
 		return answer{http.StatusServiceUnavailable, outcomeRefused, "dedup store: " + err.Error()}
 	}
-	send := r.wanted() &^ emitted
+	send := want &^ emitted
 	if send == 0 {
 		return answer{http.StatusOK, outcomeDuplicate, "duplicate of an accepted delivery"}
 	}
@@ -315,10 +316,10 @@ func (r *webhookReceiver) wanted() dedup.Signals {
 	return s
 }
 
-// emitted returns the signals that already emitted a delivery: those that
-// remembered every one of its keys.
-func (r *webhookReceiver) emitted(ctx context.Context, keys []string) (dedup.Signals, error) {
-	all := r.wanted()
+// emitted returns which of the signals in want already emitted a delivery:
+// those that remembered every one of its keys.
+func (r *webhookReceiver) emitted(ctx context.Context, keys []string, want dedup.Signals) (dedup.Signals, error) {
+	all := want
 	for _, k := range keys {
 		seen, err := r.dedup.Seen(ctx, k)
 		if err != nil {

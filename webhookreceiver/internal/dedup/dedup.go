@@ -4,7 +4,6 @@ package dedup
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"hash/maphash"
 	"sync"
@@ -50,13 +49,6 @@ func digestOf(key string) digest {
 	binary.LittleEndian.PutUint64(d[:8], maphash.String(digestSeeds[0], key))
 	binary.LittleEndian.PutUint64(d[8:], maphash.String(digestSeeds[1], key))
 	return d
-}
-
-// sha256Of is the stable digest of a key, for Storage.
-func sha256Of(key string) [16]byte {
-	var stack [256]byte // most keys fit: no allocation
-	sum := sha256.Sum256(append(stack[:0], key...))
-	return [16]byte(sum[:16])
 }
 
 // Memory is a Store in memory, bounded in time and in size. Keys are kept in

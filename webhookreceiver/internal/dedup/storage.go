@@ -2,6 +2,7 @@ package dedup
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"strings"
@@ -34,11 +35,12 @@ func NewStorage(client storage.Client, window time.Duration, now func() time.Tim
 	return &Storage{client: client, window: window, now: now}
 }
 
-// entryKey is the storage key of a delivery key: its digest, so that the
-// entries have one size whatever the keys.
+// entryKey is the storage key of a delivery key: its SHA-256 (16 bytes of
+// it), stable across restarts and replicas, so that the entries have one
+// size whatever the keys.
 func entryKey(key string) string {
-	d := sha256Of(key)
-	return storagePrefix + hex.EncodeToString(d[:])
+	d := sha256.Sum256([]byte(key))
+	return storagePrefix + hex.EncodeToString(d[:16])
 }
 
 // signalNames name the signals in entry keys: each signal's entry is its
