@@ -185,10 +185,9 @@ func (r *webhookReceiver) start(ctx context.Context, host component.Host) error 
 			})
 		}()
 	}
-	go func() {
-		defer r.wg.Done()
-		r.expireLoop()
-	}()
+	// Lifecycles that stayed open past the timeout are closed.
+	every := max(min(r.cfg.Lifecycle.Timeout/10, time.Minute), time.Millisecond)
+	go r.repeat(every, func() { r.expire(context.Background()) })
 	return nil
 }
 
@@ -214,28 +213,32 @@ func (r *webhookReceiver) openStorage(ctx context.Context, host component.Host) 
 	store := dedup.NewStorage(client, r.cfg.Dedup.Window, r.now)
 	r.dedup = store
 	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		r.pruneLoop(store)
-	}()
+	go r.repeat(max(min(r.cfg.Dedup.Window/16, 10*time.Minute), time.Second), func() { r.prune(store) })
 	return nil
 }
 
-// pruneLoop deletes expired dedup keys from the storage now and then.
-func (r *webhookReceiver) pruneLoop(store *dedup.Storage) {
-	t := time.NewTicker(max(min(r.cfg.Dedup.Window/16, 10*time.Minute), time.Second))
+// repeat runs do every interval until Shutdown; the caller has added it to
+// r.wg.
+func (r *webhookReceiver) repeat(every time.Duration, do func()) {
+	defer r.wg.Done()
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-r.done:
 			return
 		case <-t.C:
-			if n, err := store.Prune(context.Background()); err != nil {
-				r.settings.Logger.Warn("Could not prune expired delivery keys", zap.Error(err))
-			} else if n > 0 {
-				r.settings.Logger.Debug("Pruned expired delivery keys", zap.Int("keys", n))
-			}
+			do()
 		}
+	}
+}
+
+// prune deletes expired dedup keys from the storage.
+func (r *webhookReceiver) prune(store *dedup.Storage) {
+	if n, err := store.Prune(context.Background()); err != nil {
+		r.settings.Logger.Warn("Could not prune expired delivery keys", zap.Error(err))
+	} else if n > 0 {
+		r.settings.Logger.Debug("Pruned expired delivery keys", zap.Int("keys", n))
 	}
 }
 
@@ -265,21 +268,6 @@ func (r *webhookReceiver) Shutdown(ctx context.Context) error {
 		r.telemetry.Shutdown()
 	})
 	return err
-}
-
-// expireLoop closes the lifecycles that stayed open past the timeout.
-func (r *webhookReceiver) expireLoop() {
-	every := max(min(r.cfg.Lifecycle.Timeout/10, time.Minute), time.Millisecond)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.done:
-			return
-		case <-t.C:
-			r.expire(context.Background())
-		}
-	}
 }
 
 // expire emits the expired lifecycles; what a consumer refuses stays open and
