@@ -185,22 +185,29 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 		return answer{http.StatusOK, outcomeDuplicate, "duplicate of an accepted delivery"}
 	}
 
-	var errs []error
+	var tracesErr, logsErr error
+	var accepted dedup.Signals
 	if send&dedup.Traces != 0 { // before the logs, which take the events' bodies
-		errs = append(errs, r.consumeTraces(ctx, rt, events, keys))
+		if tracesErr = r.consumeTraces(ctx, rt, events); tracesErr == nil {
+			accepted |= dedup.Traces
+		}
 	}
 	if send&dedup.Logs != 0 {
-		errs = append(errs, r.consumeLogs(ctx, rt, events, keys, d.Received))
+		if logsErr = r.consumeLogs(ctx, rt, events, d.Received); logsErr == nil {
+			accepted |= dedup.Logs
+		}
 	}
-	return consumeAnswer(errs...)
+	// Each signal is remembered once its pipeline took the delivery, so
+	// that a retry after a refusal feeds only the signal that refused.
+	r.remember(ctx, keys, accepted)
+	return consumeAnswer(tracesErr, logsErr)
 }
 
 // consumeTraces emits the spans the events close and, once the traces
 // pipeline accepted them, moves the lifecycles on.
-func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events []provider.Event, keys []string) error {
+func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events []provider.Event) error {
 	if !slices.ContainsFunc(events, func(ev provider.Event) bool { return len(ev.Transitions) > 0 }) {
-		r.remember(ctx, keys, dedup.Traces) // most events move no lifecycle: nothing to emit
-		return nil
+		return nil // most events move no lifecycle: nothing to emit
 	}
 	// Plan, emit, commit is one step for the lifecycle state: two deliveries
 	// of one lifecycle planned side by side would each miss the other.
@@ -216,22 +223,17 @@ func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events [
 		}
 	}
 	commit()
-	r.remember(ctx, keys, dedup.Traces)
 	return nil
 }
 
 // consumeLogs emits one log record per event.
-func (r *webhookReceiver) consumeLogs(ctx context.Context, rt *route, events []provider.Event, keys []string, received time.Time) error {
+func (r *webhookReceiver) consumeLogs(ctx context.Context, rt *route, events []provider.Event, received time.Time) error {
 	logs := translate.Logs(rt.src, events, received)
 	n := logs.LogRecordCount()
 	opCtx := r.obsLogs.StartLogsOp(ctx)
 	err := r.logs.ConsumeLogs(opCtx, logs)
 	r.obsLogs.EndLogsOp(opCtx, "json", n, err)
-	if err != nil {
-		return err
-	}
-	r.remember(ctx, keys, dedup.Logs)
-	return nil
+	return err
 }
 
 // consumeAnswer tells the platform whether to retry: a permanent failure
@@ -334,9 +336,12 @@ func (r *webhookReceiver) emitted(ctx context.Context, keys []string, want dedup
 
 // remember records keys as emitted to a signal. A failure here only means a
 // retry of this delivery would be emitted again, so it is logged, not answered.
-func (r *webhookReceiver) remember(ctx context.Context, keys []string, signal dedup.Signals) {
+func (r *webhookReceiver) remember(ctx context.Context, keys []string, signals dedup.Signals) {
+	if signals == 0 {
+		return
+	}
 	for _, k := range keys {
-		if err := r.dedup.Remember(ctx, k, signal); err != nil {
+		if err := r.dedup.Remember(ctx, k, signals); err != nil {
 			r.settings.Logger.Warn("Could not remember a delivery key", zap.Error(err))
 		}
 	}

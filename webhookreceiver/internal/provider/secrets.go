@@ -73,31 +73,45 @@ func (t Tokens) Match(given string) bool {
 // secret: a delivery needs one of each, reset and reused.
 type HMACs []*sync.Pool
 
+// macState is what one pooled HMAC needs besides itself, kept with it so
+// that a delivery's check allocates nothing.
+type macState struct {
+	mac  hash.Hash
+	head []byte
+	sum  [sha256.Size]byte
+}
+
 // NewHMACs keys one pool per secret.
 func NewHMACs(keys [][]byte) HMACs {
 	h := make(HMACs, len(keys))
 	for i, k := range keys {
-		h[i] = &sync.Pool{New: func() any { return hmac.New(sha256.New, k) }}
+		h[i] = &sync.Pool{New: func() any { return &macState{mac: hmac.New(sha256.New, k)} }}
 	}
 	return h
 }
 
-// Match reports whether the HMAC of parts, written one after the other and
-// keyed with any secret, is one of given; each comparison is constant-time.
-func (h HMACs) Match(given [][sha256.Size]byte, parts ...[]byte) bool {
-	var want [sha256.Size]byte
+// Match reports whether the HMAC of the head strings and then body, keyed
+// with any secret, is one of given; each comparison is constant-time.
+func (h HMACs) Match(given [][sha256.Size]byte, body []byte, head ...string) bool {
 	for _, pool := range h {
-		mac := pool.Get().(hash.Hash)
-		mac.Reset()
-		for _, p := range parts {
-			mac.Write(p)
+		st := pool.Get().(*macState)
+		st.mac.Reset()
+		st.head = st.head[:0]
+		for _, s := range head {
+			st.head = append(st.head, s...)
 		}
-		mac.Sum(want[:0])
-		pool.Put(mac)
+		st.mac.Write(st.head)
+		st.mac.Write(body)
+		want := st.mac.Sum(st.sum[:0])
+		match := false
 		for i := range given {
-			if hmac.Equal(given[i][:], want[:]) {
-				return true
-			}
+			match = match || hmac.Equal(given[i][:], want)
+		}
+		if cap(st.head) <= 1<<10 { // an odd long header is not kept
+			pool.Put(st)
+		}
+		if match {
+			return true
 		}
 	}
 	return false

@@ -56,12 +56,14 @@ func TestHMACsMatch(t *testing.T) {
 		return s
 	}
 	h := NewHMACs([][]byte{[]byte("old secret"), []byte("new secret")})
-	parts := [][]byte{[]byte("msg_1"), []byte("."), []byte("body")}
+	body := []byte("body")
 	for range 3 { // pooled HMACs are reset between uses
-		require.True(t, h.Match([][sha256.Size]byte{sum("new secret", "msg_1.body")}, parts...))
-		require.True(t, h.Match([][sha256.Size]byte{sum("other", "x"), sum("old secret", "msg_1.body")}, parts...))
-		require.False(t, h.Match([][sha256.Size]byte{sum("other secret", "msg_1.body")}, parts...))
-		require.False(t, h.Match([][sha256.Size]byte{sum("new secret", "msg_1.bodyx")}, parts...))
-		require.False(t, h.Match(nil, parts...))
+		require.True(t, h.Match([][sha256.Size]byte{sum("new secret", "msg_1.body")}, body, "msg_1", "."))
+		require.True(t, h.Match([][sha256.Size]byte{sum("other", "x"), sum("old secret", "msg_1.body")}, body, "msg_1", "."))
+		require.False(t, h.Match([][sha256.Size]byte{sum("other secret", "msg_1.body")}, body, "msg_1", "."))
+		require.False(t, h.Match([][sha256.Size]byte{sum("new secret", "msg_1.bodyx")}, body, "msg_1", "."))
+		require.False(t, h.Match([][sha256.Size]byte{sum("new secret", "msg_1.body")}, body, "msg_2", "."))
+		require.True(t, h.Match([][sha256.Size]byte{sum("new secret", "body")}, body))
+		require.False(t, h.Match(nil, body, "msg_1", "."))
 	}
 }

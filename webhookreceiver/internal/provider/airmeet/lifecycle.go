@@ -21,25 +21,31 @@ func lifecycle(ev *provider.Event, trigger string, fields pcommon.Map, received 
 	if at.IsZero() {
 		at = received
 	}
-	rootSpan := provider.Transition{Key: root, Name: key + ".airmeet", Attributes: map[string]string{key + ".airmeet.id": airmeetID}}
-
 	switch trigger {
 	case "trigger.airmeet.started":
-		rootSpan.Start = firstTime(fields, at, "start_time", "startTime")
-		ev.Transitions = append(ev.Transitions, rootSpan)
+		tr := eventSpan(root, airmeetID)
+		tr.Start = firstTime(fields, at, "start_time", "startTime")
+		ev.Transitions = append(ev.Transitions, tr)
 	case "trigger.airmeet.finished":
+		tr := eventSpan(root, airmeetID)
 		// The payload's own schedule, when it has one, is the event's span.
 		if start := firstTime(fields, time.Time{}, "start_time", "startTime"); !start.IsZero() {
-			rootSpan.Start = start
+			tr.Start = start
 		}
-		rootSpan.End = firstTime(fields, at, "end_time", "endTime")
-		ev.Transitions = append(ev.Transitions, rootSpan)
+		tr.End = firstTime(fields, at, "end_time", "endTime")
+		ev.Transitions = append(ev.Transitions, tr)
 		ev.Transitions = append(ev.Transitions, sessions(root, fields)...)
 	case "trigger.attendee.ondemand_session_attendance":
 		if tr, ok := replay(root, fields, at); ok {
 			ev.Transitions = append(ev.Transitions, tr)
 		}
 	}
+}
+
+// eventSpan is the transition of the Airmeet event's own span, made only for
+// the triggers that move it: most deliveries need none.
+func eventSpan(root, airmeetID string) provider.Transition {
+	return provider.Transition{Key: root, Name: key + ".airmeet", Attributes: map[string]string{key + ".airmeet.id": airmeetID}}
 }
 
 // sessions are the Airmeet event's sessions with a schedule: each a span of

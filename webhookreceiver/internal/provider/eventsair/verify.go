@@ -63,8 +63,7 @@ func (p *eventsAir) Verify(d *provider.Delivery) error {
 		return errors.New(headerSignature + " has no v1 signature")
 	}
 
-	dot := []byte{'.'}
-	if p.macs.Match(given[:n], []byte(id), dot, []byte(ts), dot, d.Body) {
+	if p.macs.Match(given[:n], d.Body, id, ".", ts, ".") {
 		return nil
 	}
 	return errors.New("signature does not match any configured secret")
