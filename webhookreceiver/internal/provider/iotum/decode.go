@@ -75,37 +75,57 @@ type evt struct {
 	ev      *provider.Event
 	payload pcommon.Map
 	at      time.Time
+	// conference and participant are the payload's IDs, as attributes has
+	// them: "" when it has none.
+	conference, participant string
 }
 
 // payloadAttributes maps payload fields to attribute names; IDs keep every
 // digit (large ones arrive as text from the JSON parser).
-var payloadAttributes = []struct{ field, attr string }{
-	{"host_id", "iotum.host.id"},
-	{"company_id", "iotum.company.id"},
-	{"conference_id", "iotum.conference.id"},
-	{"participant_id", "iotum.participant.id"},
-	{"recording_id", "iotum.recording.id"},
-	{"original_conference_id", "iotum.original_conference.id"},
-	{"participant_role", "iotum.participant.role"},
-	{"reason_for_leaving", "iotum.participant.reason_for_leaving"},
-	{"status", "iotum.dialout.status"},
-	{"phone_number", "iotum.dialout.phone_number"},
-	{"id", "iotum.file.id"},
-	{"filename", "iotum.file.name"},
-	{"download_link", "iotum.recording.download_link"},
-	{"video_url", "iotum.stream.video_url"},
-	{"image_url", "iotum.stream.image_url"},
-	{"meeting_url", "iotum.meeting_url"},
+var payloadAttributes = map[string]string{
+	"host_id":                "iotum.host.id",
+	"company_id":             "iotum.company.id",
+	"conference_id":          "iotum.conference.id",
+	"participant_id":         "iotum.participant.id",
+	"recording_id":           "iotum.recording.id",
+	"original_conference_id": "iotum.original_conference.id",
+	"participant_role":       "iotum.participant.role",
+	"reason_for_leaving":     "iotum.participant.reason_for_leaving",
+	"status":                 "iotum.dialout.status",
+	"phone_number":           "iotum.dialout.phone_number",
+	"id":                     "iotum.file.id",
+	"filename":               "iotum.file.name",
+	"download_link":          "iotum.recording.download_link",
+	"video_url":              "iotum.stream.video_url",
+	"image_url":              "iotum.stream.image_url",
+	"meeting_url":            "iotum.meeting_url",
 }
 
+// attributes sets the attributes the payload's fields name, in one pass
+// over the payload, and keeps the conference and participant for the spans.
 func (e *evt) attributes() {
-	for _, a := range payloadAttributes {
-		if v := str(e.payload, a.field); v != "" {
-			e.ev.Attributes.PutStr(a.attr, v)
+	for k, v := range e.payload.All() {
+		if k == "size" {
+			if v.Type() == pcommon.ValueTypeInt {
+				e.ev.Attributes.PutInt("iotum.file.size", v.Int())
+			}
+			continue
 		}
-	}
-	if v, ok := e.payload.Get("size"); ok && v.Type() == pcommon.ValueTypeInt {
-		e.ev.Attributes.PutInt("iotum.file.size", v.Int())
+		attr, ok := payloadAttributes[k]
+		if !ok {
+			continue
+		}
+		s := text(v)
+		if s == "" {
+			continue
+		}
+		e.ev.Attributes.PutStr(attr, s)
+		switch k {
+		case "conference_id":
+			e.conference = s
+		case "participant_id":
+			e.participant = s
+		}
 	}
 }
 
@@ -132,6 +152,11 @@ func str(m pcommon.Map, k string) string {
 	if !ok {
 		return ""
 	}
+	return text(v)
+}
+
+// text is v when it is a string or a number, "" otherwise.
+func text(v pcommon.Value) string {
 	switch v.Type() {
 	case pcommon.ValueTypeStr, pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
 		return v.AsString()

@@ -8,13 +8,12 @@ import (
 
 // lifecycle turns the event into transitions of its conference's trace.
 func (e *evt) lifecycle() {
-	conference := str(e.payload, "conference_id")
-	if conference == "" {
+	if e.conference == "" {
 		return
 	}
-	root := key + "/conference/" + conference
+	root := key + "/conference/" + e.conference
 	e.ev.Trace = root
-	participant := str(e.payload, "participant_id")
+	participant := e.participant
 
 	// child is a span under the conference that each start begins anew.
 	child := func(kind, name string, withRoot bool) provider.Transition {
