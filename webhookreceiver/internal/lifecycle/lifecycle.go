@@ -454,11 +454,12 @@ func fillSpan(span ptrace.Span, name string, start, end time.Time, attrs map[str
 	span.SetKind(ptrace.SpanKindInternal)
 	span.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
 	span.SetEndTimestamp(pcommon.NewTimestampFromTime(end))
-	keys := make([]string, 0, len(attrs))
+	keys := make([]string, 0, 8) // on the stack for the usual few
 	for k := range attrs {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	span.Attributes().EnsureCapacity(len(keys))
 	for _, k := range keys {
 		span.Attributes().PutStr(k, attrs[k])
 	}
