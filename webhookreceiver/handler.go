@@ -185,29 +185,38 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 		return answer{http.StatusOK, outcomeDuplicate, "duplicate of an accepted delivery"}
 	}
 
+	// What a pipeline took is remembered before the next one is fed, so that
+	// a retry (after a refusal, or a crash in between) feeds only the
+	// pipelines that did not take it. Deliveries that move no lifecycle give
+	// the traces pipeline nothing: that is remembered with the logs, at once.
 	var tracesErr, logsErr error
-	var accepted dedup.Signals
+	var took dedup.Signals
 	if send&dedup.Traces != 0 { // before the logs, which take the events' bodies
-		if tracesErr = r.consumeTraces(ctx, rt, events); tracesErr == nil {
-			accepted |= dedup.Traces
+		var moved bool
+		moved, tracesErr = r.consumeTraces(ctx, rt, events)
+		switch {
+		case tracesErr != nil:
+		case moved:
+			r.remember(ctx, keys, dedup.Traces)
+		default:
+			took |= dedup.Traces
 		}
 	}
 	if send&dedup.Logs != 0 {
 		if logsErr = r.consumeLogs(ctx, rt, events, d.Received); logsErr == nil {
-			accepted |= dedup.Logs
+			took |= dedup.Logs
 		}
 	}
-	// Each signal is remembered once its pipeline took the delivery, so
-	// that a retry after a refusal feeds only the signal that refused.
-	r.remember(ctx, keys, accepted)
+	r.remember(ctx, keys, took)
 	return consumeAnswer(tracesErr, logsErr)
 }
 
 // consumeTraces emits the spans the events close and, once the traces
-// pipeline accepted them, moves the lifecycles on.
-func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events []provider.Event) error {
+// pipeline accepted them, moves the lifecycles on. moved is false when the
+// events have no lifecycle to move: nothing was emitted.
+func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events []provider.Event) (moved bool, err error) {
 	if !slices.ContainsFunc(events, func(ev provider.Event) bool { return len(ev.Transitions) > 0 }) {
-		return nil // most events move no lifecycle: nothing to emit
+		return false, nil // most events move no lifecycle
 	}
 	// Plan, emit, commit is one step for the lifecycle state: two deliveries
 	// of one lifecycle planned side by side would each miss the other.
@@ -216,14 +225,14 @@ func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events [
 	spans, commit := r.lifecycle.Plan(rt.src, events)
 	if n := spans.SpanCount(); n > 0 {
 		ctx := r.obsTraces.StartTracesOp(ctx)
-		err := r.traces.ConsumeTraces(ctx, spans)
+		err = r.traces.ConsumeTraces(ctx, spans)
 		r.obsTraces.EndTracesOp(ctx, "json", n, err)
 		if err != nil {
-			return err
+			return true, err
 		}
 	}
 	commit()
-	return nil
+	return true, nil
 }
 
 // consumeLogs emits one log record per event.
