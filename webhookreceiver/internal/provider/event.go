@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -65,4 +67,17 @@ type Transition struct {
 	Message string
 	// Attributes are copied onto the span (for a Step, onto its phase).
 	Attributes map[string]string
+}
+
+// ContentKey is a delivery key for platforms that send no delivery ID: the
+// hex SHA-256 of the head strings, each followed by a 0 byte, then body. A
+// retry repeats them exactly.
+func ContentKey(body []byte, head ...string) string {
+	var stack [2048]byte // most deliveries fit: no allocation but the key
+	b := stack[:0]
+	for _, s := range head {
+		b = append(append(b, s...), 0)
+	}
+	sum := sha256.Sum256(append(b, body...))
+	return hex.EncodeToString(sum[:])
 }

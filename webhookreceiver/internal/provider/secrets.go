@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"hash"
@@ -115,4 +116,18 @@ func (h HMACs) Match(given [][sha256.Size]byte, body []byte, head ...string) boo
 		}
 	}
 	return false
+}
+
+// DecodeHMAC decodes a base64 HMAC-SHA256 as platforms send it; ok is false
+// for anything else. Nothing is allocated.
+func DecodeHMAC(s string) (sum [sha256.Size]byte, ok bool) {
+	var b [sha256.Size + 3]byte // room for what a 32-byte HMAC's base64 decodes to
+	if base64.StdEncoding.DecodedLen(len(s)) > len(b) {
+		return sum, false // too long to be one (and Decode would overrun b)
+	}
+	n, err := base64.StdEncoding.Decode(b[:], []byte(s))
+	if err != nil || n != sha256.Size {
+		return sum, false
+	}
+	return [sha256.Size]byte(b[:sha256.Size]), true
 }

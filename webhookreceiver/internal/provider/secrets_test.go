@@ -3,7 +3,10 @@ package provider
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -66,4 +69,29 @@ func TestHMACsMatch(t *testing.T) {
 		require.True(t, h.Match([][sha256.Size]byte{sum("new secret", "body")}, body))
 		require.False(t, h.Match(nil, body, "msg_1", "."))
 	}
+}
+
+// TestDecodeHMAC: exactly a base64 HMAC-SHA256, nothing shorter, longer or
+// malformed.
+func TestDecodeHMAC(t *testing.T) {
+	want := sha256.Sum256([]byte("x"))
+	enc := base64.StdEncoding.EncodeToString(want[:])
+	got, ok := DecodeHMAC(enc)
+	require.True(t, ok)
+	require.Equal(t, want, got)
+	for _, s := range []string{"", enc[:40], enc + "AAAA", base64.StdEncoding.EncodeToString(append(want[:], 1)), "!" + enc[1:], strings.Repeat("A", 1000)} {
+		_, ok := DecodeHMAC(s)
+		require.False(t, ok, s)
+	}
+}
+
+// TestContentKey checks against SHA-256 over the bytes as the key's
+// documentation lays them out.
+func TestContentKey(t *testing.T) {
+	hexSum := func(s string) string { sum := sha256.Sum256([]byte(s)); return hex.EncodeToString(sum[:]) }
+	require.Equal(t, hexSum("trigger.x\x00{\"a\":1}"), ContentKey([]byte(`{"a":1}`), "trigger.x"))
+	require.Equal(t, hexSum("e\x00t\x00p\x00"), ContentKey(nil, "e", "t", "p"))
+	require.NotEqual(t, ContentKey(nil, "ab", "c"), ContentKey(nil, "a", "bc"))
+	long := strings.Repeat("y", 5000) // beyond the stack buffer
+	require.Equal(t, hexSum("h\x00"+long), ContentKey([]byte(long), "h"))
 }

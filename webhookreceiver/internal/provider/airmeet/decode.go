@@ -1,8 +1,6 @@
 package airmeet
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"strconv"
 	"strings"
@@ -29,7 +27,7 @@ func (p *airmeet) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	if err := jsonpdata.Parse(string(d.Body), root); err != nil {
 		return nil, err
 	}
-	deliveryKey := deliveryKey(trigger, d.Body)
+	deliveryKey := provider.ContentKey(d.Body, trigger) // Airmeet sends no delivery ID
 
 	var bodies []pcommon.Value
 	switch root.Type() {
@@ -99,14 +97,6 @@ func mapValue(m pcommon.Map) pcommon.Value {
 	v := pcommon.NewValueEmpty()
 	m.MoveTo(v.SetEmptyMap())
 	return v
-}
-
-// deliveryKey: Airmeet sends no delivery ID; a retry repeats the trigger
-// and the body exactly.
-func deliveryKey(trigger string, body []byte) string {
-	var stack [2048]byte // most deliveries fit: no allocation but the key
-	sum := sha256.Sum256(append(append(append(stack[:0], trigger...), 0), body...))
-	return hex.EncodeToString(sum[:])
 }
 
 // putIDs makes every "...Id"/"..._id" field an attribute airmeet.<entity>.id:

@@ -2,7 +2,6 @@ package attendee
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"sync"
 
@@ -25,11 +24,8 @@ func (p *attendee) Verify(d *provider.Delivery) error {
 	if header == "" {
 		return errors.New("missing " + headerSignature + " header")
 	}
-	var given [sha256.Size + 3]byte // room for what a 32-byte HMAC's base64 decodes to
-	if base64.StdEncoding.DecodedLen(len(header)) > len(given) {
-		return errors.New(headerSignature + " is not a base64 HMAC-SHA256")
-	}
-	if n, err := base64.StdEncoding.Decode(given[:], []byte(header)); err != nil || n != sha256.Size {
+	given, ok := provider.DecodeHMAC(header)
+	if !ok {
 		return errors.New(headerSignature + " is not a base64 HMAC-SHA256")
 	}
 	buf := canonicalBuffers.Get().(*[]byte)
@@ -44,7 +40,7 @@ func (p *attendee) Verify(d *provider.Delivery) error {
 	}
 	*buf = signed
 
-	if p.macs.Match([][sha256.Size]byte{[sha256.Size]byte(given[:sha256.Size])}, signed) {
+	if p.macs.Match([][sha256.Size]byte{given}, signed) {
 		return nil
 	}
 	return errors.New("signature does not match any configured secret")

@@ -2,7 +2,6 @@ package eventsair
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -43,27 +42,22 @@ func (p *eventsAir) Verify(d *provider.Delivery) error {
 		return fmt.Errorf("%s is %s away from now, more than the tolerance of %s", headerTimestamp, skew.Round(time.Second).Abs(), p.tolerance)
 	}
 
-	var given [4][sha256.Size]byte // a few signatures at once, as rotations have
-	n := 0
+	var few [4][sha256.Size]byte // a few signatures at once, as rotations have
+	given := few[:0]
 	for entry := range strings.FieldsSeq(sigs) {
 		version, sig, ok := strings.Cut(entry, ",")
-		if !ok || version != "v1" || n == len(given) {
+		if !ok || version != "v1" {
 			continue // other schemes, such as v1a, are not ours to check
 		}
-		var b [sha256.Size + 3]byte // room for what a 32-byte signature's base64 decodes to
-		if base64.StdEncoding.DecodedLen(len(sig)) > len(b) {
-			continue // too long to be an HMAC-SHA256 (and Decode would overrun b)
-		}
-		if m, err := base64.StdEncoding.Decode(b[:], []byte(sig)); err == nil && m == sha256.Size {
-			copy(given[n][:], b[:m])
-			n++
+		if sum, ok := provider.DecodeHMAC(sig); ok {
+			given = append(given, sum)
 		}
 	}
-	if n == 0 {
+	if len(given) == 0 {
 		return errors.New(headerSignature + " has no v1 signature")
 	}
 
-	if p.macs.Match(given[:n], d.Body, id, ".", ts, ".") {
+	if p.macs.Match(given, d.Body, id, ".", ts, ".") {
 		return nil
 	}
 	return errors.New("signature does not match any configured secret")

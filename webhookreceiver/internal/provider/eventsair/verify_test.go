@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +82,7 @@ func TestVerify(t *testing.T) {
 		{"secret without whsec_ prefix", newTestProvider(t, specSecret[len("whsec_"):]), delivery(specID, specTimestamp, specSignature, specBody, at), ""},
 		{"second of two secrets (rotation)", newTestProvider(t, other, specSecret), delivery(specID, specTimestamp, specSignature, specBody, at), ""},
 		{"several signatures, one valid", p, delivery(specID, specTimestamp, "v1,Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg= "+specSignature, specBody, at), ""},
+		{"the valid one sixth of six signatures", p, delivery(specID, specTimestamp, strings.Repeat("v1,Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1dXg= ", 5)+specSignature, specBody, at), ""},
 		{"v1a entries ignored", p, delivery(specID, specTimestamp, "v1a,"+specSignature[3:]+" "+specSignature, specBody, at), ""},
 		{"only v1a", p, delivery(specID, specTimestamp, "v1a,"+specSignature[3:], specBody, at), "no v1 signature"},
 		{"4m59s late is within 5m", p, delivery(specID, specTimestamp, specSignature, specBody, at.Add(4*time.Minute+59*time.Second)), ""},

@@ -1,8 +1,6 @@
 package iotum
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"time"
 
@@ -46,7 +44,8 @@ func (p *iotum) Decode(d *provider.Delivery) ([]provider.Event, error) {
 		}
 	}
 
-	ev := provider.Event{Type: event, DeliveryKey: deliveryKey(event, timestamp, payloadText), Attributes: pcommon.NewMap(), Body: body}
+	// iotum sends no delivery ID: a delivery is known by what it says.
+	ev := provider.Event{Type: event, DeliveryKey: provider.ContentKey(nil, event, timestamp, payloadText), Attributes: pcommon.NewMap(), Body: body}
 	at, err := time.Parse(time.RFC3339Nano, timestamp)
 	if err == nil {
 		ev.Time = at
@@ -58,16 +57,6 @@ func (p *iotum) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	e.severity()
 	e.lifecycle()
 	return []provider.Event{ev}, nil
-}
-
-// deliveryKey: iotum sends no delivery ID, so a delivery is known by what
-// it says. A retry repeats event, timestamp and payload exactly.
-func deliveryKey(event, timestamp, payload string) string {
-	var stack [2048]byte // most deliveries fit: no allocation
-	b := append(append(append(stack[:0], event...), 0), timestamp...)
-	b = append(append(append(b, 0), payload...), 0)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // evt decodes the payload of one event into it.
