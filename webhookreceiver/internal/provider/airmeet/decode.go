@@ -53,7 +53,7 @@ func (p *airmeet) Decode(d *provider.Delivery) ([]provider.Event, error) {
 		if body.Type() == pcommon.ValueTypeMap {
 			fields := body.Map()
 			putIDs(ev.Attributes, fields)
-			ev.Time = eventTime(fields)
+			ev.Time = firstTime(fields, time.Time{}, timeFields...)
 			lifecycle(&ev, trigger, fields, d.Received)
 		}
 		events = append(events, ev)
@@ -121,15 +121,6 @@ func putIDs(attrs pcommon.Map, fields pcommon.Map) {
 // specific first.
 var timeFields = []string{"timestamp", "time", "joinedAt", "joined_at", "joinTime", "registrationTime",
 	"registration_time", "createdAt", "created_at"}
-
-func eventTime(fields pcommon.Map) time.Time {
-	for _, f := range timeFields {
-		if t := timeOf(fields, f); !t.IsZero() {
-			return t
-		}
-	}
-	return time.Time{}
-}
 
 // timeOf reads a time as Airmeet writes them: RFC 3339, "2006-01-02
 // 15:04:05" (UTC), or Unix seconds or milliseconds.

@@ -29,9 +29,7 @@ func lifecycle(ev *provider.Event, trigger string, fields pcommon.Map, received 
 	case "trigger.airmeet.finished":
 		tr := eventSpan(root, airmeetID)
 		// The payload's own schedule, when it has one, is the event's span.
-		if start := firstTime(fields, time.Time{}, "start_time", "startTime"); !start.IsZero() {
-			tr.Start = start
-		}
+		tr.Start = firstTime(fields, time.Time{}, "start_time", "startTime")
 		tr.End = firstTime(fields, at, "end_time", "endTime")
 		ev.Transitions = append(ev.Transitions, tr)
 		ev.Transitions = append(ev.Transitions, sessions(root, fields)...)

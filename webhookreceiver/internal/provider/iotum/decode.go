@@ -14,9 +14,10 @@ import (
 // Decode reads {"event": ..., "payload": "<JSON as a string>", "timestamp":
 // ...}: one event per delivery, with the payload decoded in the body.
 func (p *iotum) Decode(d *provider.Delivery) ([]provider.Event, error) {
+	text := string(d.Body)
 	body := pcommon.NewValueEmpty()
 	env := body.SetEmptyMap()
-	if err := jsonpdata.ParseMap(string(d.Body), env); err != nil {
+	if err := jsonpdata.ParseMap(text, env); err != nil {
 		return nil, err
 	}
 	event := str(env, "event")
@@ -36,7 +37,7 @@ func (p *iotum) Decode(d *provider.Delivery) ([]provider.Event, error) {
 			payload.MoveTo(v.SetEmptyMap())
 			payload = v.Map()
 		case pcommon.ValueTypeMap: // already an object: taken as it is
-			payloadText = string(d.Body)
+			payloadText = text
 			payload = v.Map()
 		case pcommon.ValueTypeEmpty:
 		default:
