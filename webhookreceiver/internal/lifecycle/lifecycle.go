@@ -318,8 +318,10 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 	spans = ptrace.NewTraces()
 	var expired []string
 	var gone []string // closed by another process sharing the storage
+	var rest []string // within the timeout
 	for key, o := range t.open {
 		if now.Sub(o.since()) <= t.timeout {
+			rest = append(rest, key)
 			continue
 		}
 		if t.stillOpen(key) {
@@ -331,15 +333,9 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 	for _, key := range gone {
 		delete(t.open, key)
 	}
-	if over := len(t.open) - len(expired) - t.maxOpen; over > 0 {
+	if over := len(rest) - t.maxOpen; over > 0 {
 		// Too many open: the oldest of the rest go now, so that memory stays
 		// bounded whatever the traffic.
-		var rest []string
-		for key := range t.open {
-			if !slices.Contains(expired, key) {
-				rest = append(rest, key)
-			}
-		}
 		slices.SortFunc(rest, func(a, b string) int { return t.open[a].since().Compare(t.open[b].since()) })
 		expired = append(expired, rest[:over]...)
 	}
