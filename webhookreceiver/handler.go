@@ -121,11 +121,10 @@ func (r *webhookReceiver) route(path string) (rt *route, subpath string, ok bool
 		if path == rt.path {
 			return rt, "", true
 		}
-		if !rt.subpaths {
+		if rt.below == "" {
 			continue
 		}
-		prefix := strings.TrimSuffix(rt.path, "/") + "/" // a platform at "/" takes "/{trigger}"
-		if rest, below := strings.CutPrefix(path, prefix); below {
+		if rest, below := strings.CutPrefix(path, rt.below); below {
 			return rt, rest, true
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,8 +29,10 @@ import (
 
 // route is an enabled platform, ready to take deliveries.
 type route struct {
-	path     string
-	subpaths bool
+	path string
+	// below prefixes the paths under path that the route takes ("" for
+	// none): a platform at "/" takes "/{trigger}".
+	below    string
 	provider provider.Provider
 	src      translate.Source
 	// byProvider and outcomes are the route's metric attributes.
@@ -96,9 +99,13 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 			r.runners = append(r.runners, runner)
 		}
 		byProvider, outcomes := metricOptions(p.factory.Key)
+		below := ""
+		if p.factory.Subpaths {
+			below = strings.TrimSuffix(common.Path, "/") + "/"
+		}
 		r.routes = append(r.routes, route{
 			path:       common.Path,
-			subpaths:   p.factory.Subpaths,
+			below:      below,
 			provider:   prov,
 			byProvider: byProvider,
 			outcomes:   outcomes,
@@ -161,7 +168,7 @@ func (r *webhookReceiver) start(ctx context.Context, host component.Host) error 
 	}
 	r.listenAddr = ln.Addr()
 	r.settings.Logger.Info("Webhook receiver listening", zap.String("endpoint", ln.Addr().String()))
-	r.wg.Add(2)
+	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
 		if err := r.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -187,7 +194,7 @@ func (r *webhookReceiver) start(ctx context.Context, host component.Host) error 
 	}
 	// Lifecycles that stayed open past the timeout are closed.
 	every := max(min(r.cfg.Lifecycle.Timeout/10, time.Minute), time.Millisecond)
-	go r.repeat(every, func() { r.expire(context.Background()) })
+	r.repeat(every, func() { r.expire(context.Background()) })
 	return nil
 }
 
@@ -212,25 +219,26 @@ func (r *webhookReceiver) openStorage(ctx context.Context, host component.Host) 
 	}
 	store := dedup.NewStorage(client, r.cfg.Dedup.Window, r.now)
 	r.dedup = store
-	r.wg.Add(1)
-	go r.repeat(max(min(r.cfg.Dedup.Window/16, 10*time.Minute), time.Second), func() { r.prune(store) })
+	r.repeat(max(min(r.cfg.Dedup.Window/16, 10*time.Minute), time.Second), func() { r.prune(store) })
 	return nil
 }
 
-// repeat runs do every interval until Shutdown; the caller has added it to
-// r.wg.
+// repeat runs do every interval, in a goroutine of its own, until Shutdown.
 func (r *webhookReceiver) repeat(every time.Duration, do func()) {
-	defer r.wg.Done()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.done:
-			return
-		case <-t.C:
-			do()
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-r.done:
+				return
+			case <-t.C:
+				do()
+			}
 		}
-	}
+	}()
 }
 
 // prune deletes expired dedup keys from the storage.
