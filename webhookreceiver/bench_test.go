@@ -1,7 +1,6 @@
 package webhookreceiver
 
 import (
-	"io"
 	"net/http"
 	"testing"
 
@@ -86,4 +85,4 @@ func (w *discardWriter) reset() {
 	clear(w.header)
 }
 
-var _ io.Writer = (*discardWriter)(nil)
+var _ http.ResponseWriter = (*discardWriter)(nil)

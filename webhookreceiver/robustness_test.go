@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
@@ -59,7 +60,7 @@ func allPlatforms() map[string]any {
 // Rejected deliveries are answered with their reason, and the logs, at debug
 // level, hold neither a secret nor the rejected body.
 func TestLogsHoldNoSecretNorRejectedBody(t *testing.T) {
-	base, logs := startWith(t, testConfig(allPlatforms()), consumer.Logs(new(nopLogs)))
+	base, logs := startWith(t, testConfig(allPlatforms()), consumertest.NewNop())
 	secretBody := `{"type":"Event.Created","data":{"eventId":"SECRET-BODY-MARKER"}}`
 	requests := []*http.Request{
 		newRequest(t, http.MethodPost, base+"/eventsair", secretBody),
@@ -86,16 +87,11 @@ func TestLogsHoldNoSecretNorRejectedBody(t *testing.T) {
 	}
 }
 
-type nopLogs struct{}
-
-func (nopLogs) Capabilities() consumer.Capabilities          { return consumer.Capabilities{} }
-func (nopLogs) ConsumeLogs(context.Context, plog.Logs) error { return nil }
-
 // Hostile input: each gets a clear status, and the receiver goes on.
 func TestHostileInput(t *testing.T) {
 	cfg := testConfig(allPlatforms())
 	cfg.MaxRequestBodySize = 64 << 10
-	base, _ := startWith(t, cfg, nopLogs{})
+	base, _ := startWith(t, cfg, consumertest.NewNop())
 	ea := base + "/eventsair"
 
 	var bomb bytes.Buffer
@@ -137,7 +133,7 @@ func TestHostileInput(t *testing.T) {
 func TestSlowClientIsCutOff(t *testing.T) {
 	cfg := testConfig(eventsAirConfig())
 	cfg.ReadHeaderTimeout = 300 * time.Millisecond
-	base, _ := startWith(t, cfg, nopLogs{})
+	base, _ := startWith(t, cfg, consumertest.NewNop())
 	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	require.NoError(t, err)
 	defer conn.Close()
@@ -167,7 +163,12 @@ func TestSlowClientIsCutOff(t *testing.T) {
 func TestThousandConcurrentConnections(t *testing.T) {
 	var mu sync.Mutex
 	emitted := 0
-	counting := countingLogs(func(n int) { mu.Lock(); emitted += n; mu.Unlock() })
+	counting := decidingLogs(func(ld plog.Logs) error {
+		mu.Lock()
+		emitted += ld.LogRecordCount()
+		mu.Unlock()
+		return nil
+	})
 	base, _ := startWith(t, testConfig(eventsAirConfig()), counting)
 	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1000, MaxIdleConnsPerHost: 1000}, Timeout: 30 * time.Second}
 	var wg sync.WaitGroup
@@ -191,14 +192,6 @@ func TestThousandConcurrentConnections(t *testing.T) {
 		require.Equal(t, http.StatusOK, s)
 	}
 	require.Equal(t, 1000, emitted)
-}
-
-type countingLogs func(int)
-
-func (countingLogs) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
-func (c countingLogs) ConsumeLogs(_ context.Context, ld plog.Logs) error {
-	c(ld.LogRecordCount())
-	return nil
 }
 
 // The consume contract, as the collector's receivertest states it, with a
@@ -272,6 +265,7 @@ func TestBackpressureContract(t *testing.T) {
 	}
 }
 
+// decidingLogs is a logs consumer that answers what its function says.
 type decidingLogs func(plog.Logs) error
 
 func (decidingLogs) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
