@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,13 +20,11 @@ import (
 func startCollector(endpoint string) (base string, stop func()) {
 	dir, err := os.MkdirTemp("", "loadtest")
 	check(err)
+	// The receiver's part is loadgen.Config, as JSON: a YAML flow mapping.
+	webhook, err := json.Marshal(loadgen.Config(endpoint))
+	check(err)
 	cfg := fmt.Sprintf(`receivers:
-  webhook:
-    endpoint: %s
-    attendee: {secrets: [%s]}
-    eventsair: {secrets: [%s]}
-    iotum: {signing_tokens: [%s]}
-    airmeet: {tokens: [%s]}
+  webhook: %s
 processors:
   batch:
 exporters:
@@ -39,7 +38,7 @@ service:
   pipelines:
     logs: {receivers: [webhook], processors: [batch], exporters: [nop]}
     traces: {receivers: [webhook], processors: [batch], exporters: [nop]}
-`, endpoint, loadgen.AttendeeSecret, loadgen.EventsAirSecret, loadgen.IotumToken, loadgen.AirmeetToken)
+`, webhook)
 	path := filepath.Join(dir, "config.yaml")
 	check(os.WriteFile(path, []byte(cfg), 0o600))
 	cmd := exec.Command(*collector, "--config", path)

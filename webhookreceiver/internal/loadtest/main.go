@@ -119,7 +119,7 @@ func main() {
 			name := []string{"bare", "receiver"}[s]
 			fmt.Printf("%-10s %-8s %10.0f %9s %9s %12s %9s %11.1f %11.0f\n", p.Name, name, typical.rps(),
 				typical.p50.Round(time.Microsecond), typical.p99.Round(time.Microsecond), half.p99.Round(time.Microsecond),
-				(typical.cpu / 100 * 100).String(), typical.allocs, typical.bytes)
+				typical.cpu.Truncate(100 * time.Nanosecond).String(), typical.allocs, typical.bytes)
 			if failed := typical.failed + half.failed; failed > 0 {
 				fmt.Printf("%-10s %-8s %d requests failed\n", p.Name, name, failed)
 			}
@@ -135,16 +135,16 @@ func main() {
 		byCPU = append(byCPU, cpuRatio)
 	}
 	fmt.Printf("measured: %s against a bare net/http handler that reads the body\n", what)
-	mean := 0.0
-	for _, r := range ratios {
-		mean += r
+	fmt.Printf("ratio by CPU per request (steal-proof; generator included): %.2f\n", mean(byCPU))
+	fmt.Printf("ratio receiver/bare-net-http: %.2f\n", mean(ratios))
+}
+
+func mean(xs []float64) float64 {
+	sum := 0.0
+	for _, x := range xs {
+		sum += x
 	}
-	meanCPU := 0.0
-	for _, r := range byCPU {
-		meanCPU += r
-	}
-	fmt.Printf("ratio by CPU per request (steal-proof; generator included): %.2f\n", meanCPU/float64(len(byCPU)))
-	fmt.Printf("ratio receiver/bare-net-http: %.2f\n", mean/float64(len(ratios)))
+	return sum / float64(len(xs))
 }
 
 // startBare serves a handler that reads the body and answers 200.
