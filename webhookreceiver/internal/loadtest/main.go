@@ -119,7 +119,7 @@ func main() {
 			name := []string{"bare", "receiver"}[s]
 			fmt.Printf("%-10s %-8s %10.0f %9s %9s %12s %9s %11.1f %11.0f\n", p.Name, name, typical.rps(),
 				typical.p50.Round(time.Microsecond), typical.p99.Round(time.Microsecond), half.p99.Round(time.Microsecond),
-				typical.cpu.Truncate(100 * time.Nanosecond).String(), typical.allocs, typical.bytes)
+				typical.cpu.Truncate(100*time.Nanosecond).String(), typical.allocs, typical.bytes)
 			if failed := typical.failed + half.failed; failed > 0 {
 				fmt.Printf("%-10s %-8s %d requests failed\n", p.Name, name, failed)
 			}
