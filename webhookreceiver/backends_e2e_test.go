@@ -152,9 +152,7 @@ service:
 	sent := map[string]int{}
 	for _, sub := range []string{"bot_life", "failed_join"} {
 		for _, d := range loadAttendee(t, sub) {
-			req := newRequest(t, http.MethodPost, base+"/attendee", string(d.body))
-			req.Header.Set("X-Webhook-Signature", d.sig)
-			require.Equal(t, http.StatusOK, do(t, req).status, d.name)
+			require.Equal(t, http.StatusOK, do(t, d.post(t, base+"/attendee")).status, d.name)
 			sent["attendee"]++
 		}
 	}

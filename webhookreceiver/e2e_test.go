@@ -116,10 +116,7 @@ service:
 	// Attendee: a bot that could not join, as Attendee sent it (Python
 	// bodies and signatures), becomes a failed root span.
 	for _, d := range loadAttendee(t, "failed_join") {
-		req := newRequest(t, http.MethodPost, base+"/attendee", string(d.body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Webhook-Signature", d.sig)
-		require.Equal(t, http.StatusOK, do(t, req).status)
+		require.Equal(t, http.StatusOK, do(t, d.post(t, base+"/attendee")).status)
 	}
 	var spans []ptrace.Span
 	require.Eventually(t, func() bool {
@@ -207,12 +204,7 @@ service:
 		return cmd
 	}
 
-	sendAttendee := func(d attendeeDelivery) response {
-		req := newRequest(t, http.MethodPost, base+"/attendee", string(d.body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Webhook-Signature", d.sig)
-		return do(t, req)
-	}
+	sendAttendee := func(d attendeeDelivery) response { return do(t, d.post(t, base+"/attendee")) }
 	life := loadAttendee(t, "bot_life")
 	half := len(life) / 2
 

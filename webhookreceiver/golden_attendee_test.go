@@ -59,6 +59,14 @@ func loadAttendee(t *testing.T, sub string) []attendeeDelivery {
 	return out
 }
 
+// post is the delivery as a client sends it to url.
+func (d attendeeDelivery) post(t *testing.T, url string) *http.Request {
+	req := newRequest(t, http.MethodPost, url, string(d.body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Webhook-Signature", d.sig)
+	return req
+}
+
 func (d attendeeDelivery) request() *http.Request {
 	req := httptest.NewRequest(http.MethodPost, "/attendee", strings.NewReader(string(d.body)))
 	req.Header.Set("Content-Type", "application/json")

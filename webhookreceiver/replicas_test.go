@@ -63,10 +63,7 @@ func startReplica(t *testing.T, redisAddr string) replica {
 }
 
 func (r replica) send(t *testing.T, d attendeeDelivery) response {
-	req := newRequest(t, http.MethodPost, r.url+"/attendee", string(d.body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Webhook-Signature", d.sig)
-	return do(t, req)
+	return do(t, d.post(t, r.url+"/attendee"))
 }
 
 // Two replicas over one redis-server: a bot's life that starts on one and
