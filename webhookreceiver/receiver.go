@@ -219,7 +219,10 @@ func (r *webhookReceiver) openStorage(ctx context.Context, host component.Host) 
 	}
 	store := dedup.NewStorage(client, r.cfg.Dedup.Window, r.now)
 	r.dedup = store
-	r.repeat(max(min(r.cfg.Dedup.Window/16, 10*time.Minute), time.Second), func() { r.prune(store) })
+	if walker, ok := client.(storage.Walker); ok {
+		every := max(min(r.cfg.Dedup.Window/16, 10*time.Minute), time.Second)
+		r.repeat(every, func() { r.prune(walker, store.Stale, r.lifecycle.Stale) })
+	}
 	return nil
 }
 
@@ -241,12 +244,28 @@ func (r *webhookReceiver) repeat(every time.Duration, do func()) {
 	}()
 }
 
-// prune deletes expired dedup keys from the storage.
-func (r *webhookReceiver) prune(store *dedup.Storage) {
-	if n, err := store.Prune(context.Background()); err != nil {
-		r.settings.Logger.Warn("Could not prune expired delivery keys", zap.Error(err))
-	} else if n > 0 {
-		r.settings.Logger.Debug("Pruned expired delivery keys", zap.Int("keys", n))
+// prune deletes, in one walk of the storage, the entries that no one will
+// read again: delivery keys past the dedup window and records of spans
+// closed longer ago than the lifecycle timeout. It runs on a ticker of its
+// own, never under the locks deliveries take. A storage that cannot walk its
+// entries (redis_storage) expires them itself.
+func (r *webhookReceiver) prune(walker storage.Walker, stale ...func(key string, value []byte, now time.Time) bool) {
+	now := r.now()
+	deleted := 0
+	err := walker.Walk(context.Background(), func(key string, value []byte) ([]*storage.Operation, error) {
+		for _, isStale := range stale {
+			if isStale(key, value, now) {
+				deleted++
+				return []*storage.Operation{storage.DeleteOperation(key)}, nil
+			}
+		}
+		return nil, nil
+	})
+	switch {
+	case err != nil:
+		r.settings.Logger.Warn("Could not prune the storage", zap.Error(err))
+	case deleted > 0:
+		r.settings.Logger.Debug("Pruned the storage", zap.Int("entries", deleted))
 	}
 }
 

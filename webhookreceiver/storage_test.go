@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/stretchr/testify/require"
@@ -13,8 +14,13 @@ import (
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/dedup"
+	"github.com/eventhooks/collector/webhookreceiver/internal/lifecycle"
 	"github.com/eventhooks/collector/webhookreceiver/internal/metadata"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+	"github.com/eventhooks/collector/webhookreceiver/internal/storagetest"
 )
 
 // extensionsHost offers extensions to the receiver, as the collector does.
@@ -93,4 +99,49 @@ func TestStorageMustBeAStorageExtension(t *testing.T) {
 	}}
 	require.ErrorContains(t, rcv.Start(context.Background(), host), "is not a storage extension")
 	require.NoError(t, rcv.Shutdown(context.Background()))
+}
+
+// The receiver prunes the storage in one walk: delivery keys past the dedup
+// window and records of spans closed longer ago than the lifecycle timeout
+// go; fresh keys and open lifecycles stay.
+func TestPruneDeletesWhatWentStale(t *testing.T) {
+	ctx := context.Background()
+	client := storagetest.NewMapClient()
+	cfg := testConfig(eventsAirConfig())
+	cfg.Dedup.Window, cfg.Lifecycle.Timeout = time.Hour, 90*time.Minute
+	r, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), func() {})
+	require.NoError(t, err)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	r.now = func() time.Time { return now }
+	require.NoError(t, r.lifecycle.UseStorage(ctx, client, zap.NewNop()))
+	store := dedup.NewStorage(client, cfg.Dedup.Window, r.now)
+	src := r.routes[0].src
+	plan := func(tr provider.Transition) {
+		_, commit := r.lifecycle.Plan(src, []provider.Event{{Type: "t", Transitions: []provider.Transition{tr}}})
+		commit()
+	}
+
+	require.NoError(t, store.Remember(ctx, "eventsair/old", dedup.Logs))
+	plan(provider.Transition{Key: "closed", Name: "call", Start: now.Add(-time.Minute)})
+	plan(provider.Transition{Key: "closed", Name: "call", End: now})
+	plan(provider.Transition{Key: "open", Name: "call", Start: now})
+	require.Equal(t, 3, client.Len(), "a dedup entry, a closed record, an open lifecycle")
+
+	now = now.Add(time.Hour) // the key's window is over, not the closed record's timeout
+	require.NoError(t, store.Remember(ctx, "eventsair/fresh", dedup.Logs))
+	r.prune(client, store.Stale, r.lifecycle.Stale)
+	require.Equal(t, 3, client.Len())
+	seen, err := store.Seen(ctx, "eventsair/old")
+	require.NoError(t, err)
+	require.Zero(t, seen)
+
+	now = now.Add(30*time.Minute + time.Second) // and the closed record's timeout
+	r.prune(client, store.Stale, r.lifecycle.Stale)
+	require.Equal(t, 2, client.Len(), "the open lifecycle and the fresh key")
+	seen, err = store.Seen(ctx, "eventsair/fresh")
+	require.NoError(t, err)
+	require.Equal(t, dedup.Logs, seen)
+	next := lifecycle.NewTracker(cfg.Lifecycle.Timeout, cfg.Lifecycle.MaxOpen)
+	require.NoError(t, next.UseStorage(ctx, client, zap.NewNop()))
+	require.Equal(t, 1, next.Open(), "the open lifecycle is loaded by the next process")
 }

@@ -3,12 +3,13 @@ package dedup
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/storedtime"
 )
 
 // storagePrefix marks the receiver's dedup entries in a storage shared with
@@ -17,9 +18,10 @@ const storagePrefix = "dedup/"
 
 // Storage is a Store in a collector storage extension (file_storage on one
 // machine, redis_storage shared by replicas): each key is an entry holding
-// the time it expires. Pruning walks the storage when the client can
-// (file_storage can); otherwise the storage's own expiry bounds it (set
-// redis_storage's expiration to at least the window).
+// the time it expires. Stale tells the entries past it, for the receiver to
+// delete when the client can walk its entries (file_storage can); otherwise
+// the storage's own expiry bounds it (set redis_storage's expiration to at
+// least the window).
 type Storage struct {
 	client storage.Client
 	window time.Duration
@@ -60,10 +62,10 @@ func (s *Storage) Seen(ctx context.Context, key string) (Signals, error) {
 	if err := s.client.Batch(ctx, ops[:]...); err != nil {
 		return 0, err
 	}
-	now := s.now().UnixNano()
+	now := s.now()
 	var seen Signals
 	for i, sn := range signalNames {
-		if v := ops[i].Value; len(v) == 8 && now < int64(binary.BigEndian.Uint64(v)) {
+		if expires, ok := storedtime.Decode(ops[i].Value); ok && now.Before(expires) {
 			seen |= sn.signal
 		}
 	}
@@ -72,12 +74,11 @@ func (s *Storage) Seen(ctx context.Context, key string) (Signals, error) {
 
 // Remember implements Store.
 func (s *Storage) Remember(ctx context.Context, key string, signals Signals) error {
-	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], uint64(s.now().Add(s.window).UnixNano()))
+	expires := storedtime.Encode(s.now().Add(s.window))
 	var ops []*storage.Operation
 	for _, sn := range signalNames {
 		if signals&sn.signal != 0 {
-			ops = append(ops, storage.SetOperation(entryKey(sn.name+key), v[:]))
+			ops = append(ops, storage.SetOperation(entryKey(sn.name+key), expires))
 		}
 	}
 	if len(ops) == 0 {
@@ -86,24 +87,12 @@ func (s *Storage) Remember(ctx context.Context, key string, signals Signals) err
 	return s.client.Batch(ctx, ops...)
 }
 
-// Prune deletes the expired entries, when the client can walk its entries;
-// it reports how many it deleted.
-func (s *Storage) Prune(ctx context.Context) (int, error) {
-	walker, ok := s.client.(storage.Walker)
-	if !ok {
-		return 0, nil
+// Stale reports whether an entry of the storage is a delivery key past its
+// window, or one no longer readable: no one asks for it again.
+func (s *Storage) Stale(key string, value []byte, now time.Time) bool {
+	if !strings.HasPrefix(key, storagePrefix) {
+		return false
 	}
-	now := s.now().UnixNano()
-	deleted := 0
-	err := walker.Walk(ctx, func(key string, value []byte) ([]*storage.Operation, error) {
-		if !strings.HasPrefix(key, storagePrefix) {
-			return nil, nil
-		}
-		if len(value) == 8 && int64(binary.BigEndian.Uint64(value)) > now {
-			return nil, nil
-		}
-		deleted++
-		return []*storage.Operation{storage.DeleteOperation(key)}, nil
-	})
-	return deleted, err
+	expires, ok := storedtime.Decode(value)
+	return !ok || !now.Before(expires)
 }

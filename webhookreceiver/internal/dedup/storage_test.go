@@ -2,12 +2,10 @@ package dedup
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/storagetest"
 )
@@ -40,28 +38,24 @@ func TestStorageRemembersWithinWindow(t *testing.T) {
 	require.Equal(t, 2, client.Len(), "one entry per signal")
 }
 
-func TestStoragePrune(t *testing.T) {
+func TestStorageStale(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{time.Unix(1_700_000_000, 0)}
 	client := storagetest.NewMapClient()
-	require.NoError(t, client.Set(ctx, "lifecycle/x", []byte("other state")))
 	s := NewStorage(client, time.Hour, clk.now)
-	for i := range 10 {
-		require.NoError(t, s.Remember(ctx, fmt.Sprint("old-", i), Logs))
-	}
+	require.NoError(t, s.Remember(ctx, "old", Logs|Traces))
 	clk.t = clk.t.Add(30 * time.Minute)
 	require.NoError(t, s.Remember(ctx, "new", Logs))
-	clk.t = clk.t.Add(31 * time.Minute)
-	n, err := s.Prune(ctx)
-	require.NoError(t, err)
-	require.Equal(t, 10, n)
-	require.Equal(t, 2, client.Len(), "the new key and the other state stay")
-	seen, _ := s.Seen(ctx, "new")
-	require.Equal(t, Logs, seen)
-}
+	require.NoError(t, client.Set(ctx, "lifecycle/x", []byte("other state")))
+	require.NoError(t, client.Set(ctx, storagePrefix+"unreadable", []byte("not a time")))
 
-func TestStoragePruneWithoutWalker(t *testing.T) {
-	n, err := NewStorage(storage.NewNopClient(), time.Hour, nil).Prune(context.Background())
-	require.NoError(t, err)
-	require.Zero(t, n)
+	stale := func(now time.Time) []string {
+		return client.Keys(func(key string, value []byte) bool { return s.Stale(key, value, now) })
+	}
+	unreadable := storagePrefix + "unreadable"
+	require.ElementsMatch(t, []string{unreadable}, stale(clk.t))
+	require.ElementsMatch(t, []string{unreadable, entryKey("logs/old"), entryKey("traces/old")}, stale(clk.t.Add(30*time.Minute)),
+		"the old key's entries, at the end of its window")
+	require.ElementsMatch(t, []string{unreadable, entryKey("logs/old"), entryKey("traces/old"), entryKey("logs/new")}, stale(clk.t.Add(time.Hour)),
+		"then the new one's; never another's state")
 }

@@ -378,7 +378,6 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 				gone[key] = nil
 			}
 			t.write(gone, ends)
-			t.pruneStorage(now)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/storedtime"
 	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
 )
 
@@ -39,7 +39,7 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 				t.open[strings.TrimPrefix(key, openPrefix)] = o
 			}
 		case strings.HasPrefix(key, closedPrefix):
-			if end, ok := decodeTime(value); ok {
+			if end, ok := storedtime.Decode(value); ok {
 				t.closed[strings.TrimPrefix(key, closedPrefix)] = end
 			}
 		}
@@ -73,7 +73,7 @@ func (t *Tracker) loadClosed(key string) (time.Time, bool) {
 	if err != nil {
 		return time.Time{}, false
 	}
-	return decodeTime(v)
+	return storedtime.Decode(v)
 }
 
 // write applies committed changes to the storage; a failure is logged: the
@@ -91,7 +91,7 @@ func (t *Tracker) write(changes map[string]*open, closed map[string]time.Time) {
 		}
 	}
 	for key, end := range closed {
-		ops = append(ops, storage.SetOperation(closedPrefix+key, encodeTime(end)))
+		ops = append(ops, storage.SetOperation(closedPrefix+key, storedtime.Encode(end)))
 	}
 	if len(ops) == 0 {
 		return
@@ -111,25 +111,16 @@ func (t *Tracker) stillOpen(key string) bool {
 	return err != nil || v != nil
 }
 
-// pruneStorage deletes the records of spans closed longer ago than the
-// timeout, when the client can walk its entries.
-func (t *Tracker) pruneStorage(now time.Time) {
-	walker, ok := t.store.(storage.Walker)
-	if !ok {
-		return
+// Stale reports whether an entry of the storage is the record of a span
+// closed longer ago than the timeout, or one no longer readable: a start that
+// late is past caring. The receiver deletes such entries as it walks the
+// storage, on its own clock, so a record may outlive the timeout a little.
+func (t *Tracker) Stale(key string, value []byte, now time.Time) bool {
+	if !strings.HasPrefix(key, closedPrefix) {
+		return false
 	}
-	err := walker.Walk(context.Background(), func(key string, value []byte) ([]*storage.Operation, error) {
-		if !strings.HasPrefix(key, closedPrefix) {
-			return nil, nil
-		}
-		if end, ok := decodeTime(value); ok && now.Sub(end) <= t.timeout {
-			return nil, nil
-		}
-		return []*storage.Operation{storage.DeleteOperation(key)}, nil
-	})
-	if err != nil {
-		t.logger.Warn("Could not prune closed lifecycles from the storage", zap.Error(err))
-	}
+	end, ok := storedtime.Decode(value)
+	return !ok || now.Sub(end) > t.timeout
 }
 
 // record is an open lifecycle as stored.
@@ -181,15 +172,4 @@ func decodeOpen(b []byte) (open, bool) {
 		o.steps = append(o.steps, step{s.Slot, s.Name, s.At, s.Attrs})
 	}
 	return o, true
-}
-
-func encodeTime(t time.Time) []byte {
-	return binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano()))
-}
-
-func decodeTime(b []byte) (time.Time, bool) {
-	if len(b) != 8 {
-		return time.Time{}, false
-	}
-	return time.Unix(0, int64(binary.BigEndian.Uint64(b))).UTC(), true
 }

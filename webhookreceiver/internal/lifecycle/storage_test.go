@@ -73,17 +73,25 @@ func TestReplicasShareLifecycles(t *testing.T) {
 	require.Zero(t, a.Open())
 }
 
-func TestExpiryIsWrittenAndPruned(t *testing.T) {
+func TestExpiryIsWrittenAndItsRecordGoesStale(t *testing.T) {
+	ctx := context.Background()
 	client := storagetest.NewMapClient()
 	tr := storedTracker(t, client)
 	require.Zero(t, planCommit(tr, provider.Transition{Key: root, Name: "thing", Start: t0}))
-	spans, commit := tr.Expire(t0.Add(time.Hour + time.Second))
+	require.NoError(t, client.Set(ctx, "dedup/x", []byte("other state")))
+	require.NoError(t, client.Set(ctx, closedPrefix+"unreadable", []byte("not a time")))
+	ended := t0.Add(time.Hour + time.Second)
+	spans, commit := tr.Expire(ended)
 	require.Equal(t, 1, spans.SpanCount())
 	commit()
 	require.Zero(t, storedTracker(t, client).Open(), "an expired lifecycle is not loaded again")
-	_, commit = tr.Expire(t0.Add(3 * time.Hour))
-	commit()
-	require.Zero(t, client.Len(), "its closed record is pruned after the timeout")
+
+	stale := func(now time.Time) []string {
+		return client.Keys(func(key string, value []byte) bool { return tr.Stale(key, value, now) })
+	}
+	require.ElementsMatch(t, []string{closedPrefix + "unreadable"}, stale(ended.Add(time.Hour)), "its record lives for the timeout")
+	require.ElementsMatch(t, []string{closedPrefix + "unreadable", closedPrefix + root}, stale(ended.Add(time.Hour+time.Nanosecond)),
+		"then it is stale; never another's state")
 }
 
 func TestRecordRoundTrip(t *testing.T) {

@@ -77,3 +77,16 @@ func (c *MapClient) Len() int {
 	defer c.mu.Unlock()
 	return len(c.entries)
 }
+
+// Keys returns the keys of the entries that match.
+func (c *MapClient) Keys(match func(key string, value []byte) bool) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var keys []string
+	for k, v := range c.entries {
+		if match(k, v) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
