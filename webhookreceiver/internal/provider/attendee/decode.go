@@ -12,9 +12,31 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
-// subjects are the things a delivery can be about: the envelope carries
-// exactly one "<kind>_id".
-var subjects = []string{"bot", "app_session", "calendar", "zoom_oauth_connection"}
+// subject is a thing a delivery can be about: the envelope carries exactly
+// one "<kind>_id". Its names are made once, not per delivery.
+type subject struct {
+	kind, field string // "bot", "bot_id"
+	lives       bool   // bots and app sessions have a lifecycle
+	span        string // the name of its root span: "attendee.bot"
+	// The names of its attributes: "attendee.bot.id", ...
+	id, state, oldState, eventType, eventSubType, finalState string
+}
+
+func newSubject(kind string, lives bool) subject {
+	prefix := key + "." + kind + "."
+	return subject{
+		kind: kind, field: kind + "_id", lives: lives, span: key + "." + kind,
+		id: prefix + "id", state: prefix + "state", oldState: prefix + "old_state",
+		eventType: prefix + "event_type", eventSubType: prefix + "event_sub_type", finalState: prefix + "final_state",
+	}
+}
+
+var (
+	subjects = []subject{newSubject("bot", true), newSubject("app_session", true), newSubject("calendar", false), newSubject("zoom_oauth_connection", false)}
+	// noSubject is an envelope without any of the IDs: its attributes are
+	// named as the subjects', with the kind left empty.
+	noSubject = newSubject("", false)
+)
 
 // Decode reads the envelope {idempotency_key, <subject>_id, trigger, data}:
 // one event per delivery.
@@ -45,11 +67,11 @@ func (p *attendee) Decode(d *provider.Delivery) ([]provider.Event, error) {
 
 	ev := provider.Event{Type: trigger, DeliveryKey: idem, Attributes: pcommon.NewMap(), Body: body}
 	attrs := ev.Attributes
-	var kind, id string
-	for _, k := range subjects {
-		if v := str(env, k+"_id"); v != "" {
-			kind, id = k, v
-			attrs.PutStr(key+"."+k+".id", v)
+	subj, id := &noSubject, ""
+	for i := range subjects {
+		if v := str(env, subjects[i].field); v != "" {
+			subj, id = &subjects[i], v
+			attrs.PutStr(subj.id, v)
 			break
 		}
 	}
@@ -58,11 +80,11 @@ func (p *attendee) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	putStr(attrs, key+".account.id", env, "account_id")
 
 	var root string
-	if kind == "bot" || kind == "app_session" {
-		root = key + "/" + kind + "/" + id
+	if subj.lives {
+		root = key + "/" + subj.kind + "/" + id
 		ev.Trace = root
 	}
-	t := trig{ev: &ev, data: data, root: root, kind: kind, id: id, received: d.Received}
+	t := trig{ev: &ev, data: data, root: root, subj: subj, id: id, received: d.Received}
 	switch trigger {
 	case "bot.state_change":
 		t.stateChange()
@@ -87,7 +109,8 @@ type trig struct {
 	ev       *provider.Event
 	data     pcommon.Map
 	root     string // the bot's or app session's root key; "" for others
-	kind, id string // the subject
+	subj     *subject
+	id       string // the subject's
 	received time.Time
 }
 
@@ -99,12 +122,11 @@ func terminal(state string) bool {
 func (t *trig) stateChange() {
 	newState, oldState := str(t.data, "new_state"), str(t.data, "old_state")
 	eventType, subType := str(t.data, "event_type"), str(t.data, "event_sub_type")
-	attrs := t.ev.Attributes
-	prefix := key + "." + t.kind + "."
-	putNonEmpty(attrs, prefix+"state", newState)
-	putNonEmpty(attrs, prefix+"old_state", oldState)
-	putNonEmpty(attrs, prefix+"event_type", eventType)
-	putNonEmpty(attrs, prefix+"event_sub_type", subType)
+	attrs, subj := t.ev.Attributes, t.subj
+	putNonEmpty(attrs, subj.state, newState)
+	putNonEmpty(attrs, subj.oldState, oldState)
+	putNonEmpty(attrs, subj.eventType, eventType)
+	putNonEmpty(attrs, subj.eventSubType, subType)
 	at := timeOf(t.data, "created_at")
 	t.ev.Time = at
 
@@ -121,8 +143,8 @@ func (t *trig) stateChange() {
 	if t.root == "" || at.IsZero() || newState == "" {
 		return
 	}
-	name := key + "." + t.kind
-	rootAttrs := map[string]string{prefix + "id": t.id}
+	name := subj.span
+	rootAttrs := map[string]string{subj.id: t.id}
 	if terminal(newState) {
 		if terminal(oldState) { // data deleted after the end: the span is long closed
 			return
@@ -131,7 +153,7 @@ func (t *trig) stateChange() {
 		if message == "" {
 			message = eventType
 		}
-		rootAttrs[prefix+"final_state"] = newState
+		rootAttrs[subj.finalState] = newState
 		t.ev.Transitions = append(t.ev.Transitions, provider.Transition{
 			Key: t.root, Name: name, End: at, Attributes: rootAttrs,
 			Failed: newState == "fatal_error", Message: message,
@@ -141,7 +163,7 @@ func (t *trig) stateChange() {
 	t.ev.Transitions = append(t.ev.Transitions,
 		provider.Transition{Key: t.root, Name: name, Start: at, Attributes: rootAttrs},
 		provider.Transition{Key: t.root + "/state", Root: t.root, Name: name + ".state", Step: at,
-			Attributes: map[string]string{prefix + "state": newState}},
+			Attributes: map[string]string{subj.state: newState}},
 	)
 }
 
@@ -157,8 +179,9 @@ func (t *trig) utterance() {
 	if t.root == "" || duration.Type() != pcommon.ValueTypeInt || duration.Int() < 0 {
 		return
 	}
+	var ms [20]byte // the time written on the stack: the key is the one string made
 	t.ev.Transitions = append(t.ev.Transitions, provider.Transition{
-		Key:   t.root + "/utterance/" + speaker + "/" + strconv.FormatInt(start.UnixMilli(), 10),
+		Key:   t.root + "/utterance/" + speaker + "/" + string(strconv.AppendInt(ms[:0], start.UnixMilli(), 10)),
 		Root:  t.root,
 		Name:  key + ".transcript.utterance",
 		Start: start, End: start.Add(time.Duration(duration.Int()) * time.Millisecond),
@@ -221,7 +244,7 @@ func (t *trig) participant(uuid, userUUID, isHostField string) {
 // connectionState: calendars and Zoom OAuth connections, connected or not.
 func (t *trig) connectionState() {
 	state := str(t.data, "state")
-	putNonEmpty(t.ev.Attributes, key+"."+t.kind+".state", state)
+	putNonEmpty(t.ev.Attributes, t.subj.state, state)
 	failedAt := time.Time{}
 	if f, ok := t.data.Get("connection_failure_data"); ok && f.Type() == pcommon.ValueTypeMap {
 		failedAt = timeOf(f.Map(), "timestamp")
