@@ -54,7 +54,7 @@ func (a *api) auth(ctx context.Context) (string, error) {
 	if a.token != "" {
 		return a.token, nil
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+"/auth", strings.NewReader("{}"))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.endpoint("/auth", nil), strings.NewReader("{}"))
 	if err != nil {
 		return "", err
 	}
@@ -81,9 +81,9 @@ func (a *api) auth(ctx context.Context) (string, error) {
 	return token, nil
 }
 
-// call runs an authenticated call; on 412 it trades the keys for a new
-// token once and tries again.
-func (a *api) call(ctx context.Context, name, method, path string, query url.Values, in, out any) error {
+// call runs one of the webhook calls, name being its path under
+// webhookPath; on 412 it trades the keys for a new token once and tries again.
+func (a *api) call(ctx context.Context, name, method string, query url.Values, in, out any) error {
 	for attempt := 0; ; attempt++ {
 		token, err := a.auth(ctx)
 		if err != nil {
@@ -97,11 +97,7 @@ func (a *api) call(ctx context.Context, name, method, path string, query url.Val
 			}
 			body = bytes.NewReader(b)
 		}
-		u := a.base + path
-		if len(query) > 0 {
-			u += "?" + query.Encode()
-		}
-		req, err := http.NewRequestWithContext(ctx, method, u, body)
+		req, err := http.NewRequestWithContext(ctx, method, a.endpoint(webhookPath+name, query), body)
 		if err != nil {
 			return err
 		}
@@ -120,6 +116,15 @@ func (a *api) call(ctx context.Context, name, method, path string, query url.Val
 		}
 		return err
 	}
+}
+
+// endpoint is the URL of path under the API's base, with query if any.
+func (a *api) endpoint(path string, query url.Values) string {
+	u := a.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	return u
 }
 
 // do sends req and decodes a successful answer into out.
@@ -159,15 +164,20 @@ func (a *api) do(req *http.Request, name string, out any) error {
 
 const webhookPath = "/platform-integration/v1/"
 
+// airmeetQuery scopes a webhook call to an Airmeet event; the community's
+// calls ("") carry no airmeetId at all.
+func airmeetQuery(airmeetID string) url.Values {
+	if airmeetID == "" {
+		return nil
+	}
+	return url.Values{"airmeetId": {airmeetID}}
+}
+
 // list returns the webhooks registered for an Airmeet event, or ("") for
 // the community.
 func (a *api) list(ctx context.Context, airmeetID string) ([]webhook, error) {
-	var q url.Values
-	if airmeetID != "" {
-		q = url.Values{"airmeetId": {airmeetID}}
-	}
 	var body json.RawMessage
-	if err := a.call(ctx, "webhook-list", http.MethodGet, webhookPath+"webhook-list", q, nil, &body); err != nil {
+	if err := a.call(ctx, "webhook-list", http.MethodGet, airmeetQuery(airmeetID), nil, &body); err != nil {
 		return nil, err
 	}
 	return parseList(body)
@@ -216,10 +226,6 @@ func parseList(body json.RawMessage) ([]webhook, error) {
 
 // register registers one webhook.
 func (a *api) register(ctx context.Context, w webhook, platform string) error {
-	var q url.Values
-	if w.airmeetID != "" {
-		q = url.Values{"airmeetId": {w.airmeetID}}
-	}
 	body := map[string]string{
 		"name":              triggerName(w.trigger),
 		"description":       "eventhooks: " + w.trigger,
@@ -227,17 +233,13 @@ func (a *api) register(ctx context.Context, w webhook, platform string) error {
 		"url":               w.url,
 		"platformName":      platform,
 	}
-	return a.call(ctx, "webhook-register", http.MethodPost, webhookPath+"webhook-register", q, body, nil)
+	return a.call(ctx, "webhook-register", http.MethodPost, airmeetQuery(w.airmeetID), body, nil)
 }
 
 // deregister removes one webhook.
 func (a *api) deregister(ctx context.Context, w webhook) error {
-	var q url.Values
-	if w.airmeetID != "" {
-		q = url.Values{"airmeetId": {w.airmeetID}}
-	}
 	body := map[string]string{"triggerMetaInfoId": w.trigger, "url": w.url}
-	return a.call(ctx, "webhook-deregister", http.MethodDelete, webhookPath+"webhook-deregister", q, body, nil)
+	return a.call(ctx, "webhook-deregister", http.MethodDelete, airmeetQuery(w.airmeetID), body, nil)
 }
 
 // triggerNames are the labels Airmeet ties to each trigger ("the name field

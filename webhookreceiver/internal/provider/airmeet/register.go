@@ -60,7 +60,7 @@ func (c *RegisterConfig) validate() []error {
 	case c.APIURL != "" && c.Region != "":
 		errs = append(errs, errors.New("register::api_url and register::region: set one or the other"))
 	case c.APIURL != "":
-		if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		if _, ok := httpURL(c.APIURL); !ok {
 			errs = append(errs, errors.New("register::api_url: must be an http(s) URL"))
 		}
 	default:
@@ -71,7 +71,7 @@ func (c *RegisterConfig) validate() []error {
 	if c.AccessKey == "" || c.SecretKey == "" {
 		errs = append(errs, errors.New("register::access_key and register::secret_key: both are required"))
 	}
-	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+	if u, ok := httpURL(c.PublicURL); !ok || u.RawQuery != "" {
 		errs = append(errs, errors.New("register::public_url: must be the http(s) URL Airmeet reaches this path at, without a query"))
 	}
 	if len(c.Triggers) == 0 {
@@ -84,6 +84,15 @@ func (c *RegisterConfig) validate() []error {
 		}
 	}
 	return errs
+}
+
+// httpURL parses s and says whether it is an absolute http(s) URL with a host.
+func httpURL(s string) (*url.URL, bool) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, false
+	}
+	return u, true
 }
 
 func (c *RegisterConfig) region() string {

@@ -303,3 +303,53 @@ func TestParseListShapes(t *testing.T) {
 		require.Equal(t, []webhook{{trigger: "t", url: "u"}}, got, body)
 	}
 }
+
+// TestWebhookCallsOnTheWire pins the requests themselves: the community's
+// calls carry no airmeetId, not even an empty one, and every call's path is
+// its name under /platform-integration/v1/.
+func TestWebhookCallsOnTheWire(t *testing.T) {
+	f, _ := newFakeAPI(t)
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.RequestURI())
+		mu.Unlock()
+		f.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	_, stop := runUntilSynced(t, newRegistrar(srv, true))
+	stop()
+	const v1 = "/prod/platform-integration/v1/"
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []string{
+		"POST /prod/auth",
+		"GET " + v1 + "webhook-list",
+		"GET " + v1 + "webhook-list?airmeetId=am-1",
+		"GET " + v1 + "webhook-list?airmeetId=am-2",
+		"POST " + v1 + "webhook-register",
+		"POST " + v1 + "webhook-register",
+		"POST " + v1 + "webhook-register?airmeetId=am-1",
+		"POST " + v1 + "webhook-register?airmeetId=am-2",
+		"DELETE " + v1 + "webhook-deregister",
+		"DELETE " + v1 + "webhook-deregister",
+		"DELETE " + v1 + "webhook-deregister?airmeetId=am-1",
+		"DELETE " + v1 + "webhook-deregister?airmeetId=am-2",
+	}, seen)
+}
+
+func TestHTTPURL(t *testing.T) {
+	for s, want := range map[string]bool{
+		"https://hooks.example.com/airmeet": true,
+		"http://localhost:8080":             true,
+		"ftp://hooks.example.com":           false,
+		"hooks.example.com/airmeet":         false,
+		"https:///airmeet":                  false,
+		"https://h.example.com/%zz":         false,
+	} {
+		u, ok := httpURL(s)
+		require.Equal(t, want, ok, s)
+		require.Equal(t, want, u != nil, s)
+	}
+}
