@@ -194,8 +194,6 @@ func (p *parser) literal(out []byte, lit string) ([]byte, int, error) {
 	return append(out, lit...), 0, nil
 }
 
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
 // number copies a number matching -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?
 // — the pattern Python's scanner uses — verbatim. Like Python, a '.' or 'e'
 // not followed by digits ends the number (and then fails as stray data).
@@ -211,7 +209,7 @@ func (p *parser) number(out []byte) ([]byte, int, error) {
 	case i < len(d) && d[i] == '0':
 		i++
 	case i < len(d) && d[i] >= '1' && d[i] <= '9':
-		for i < len(d) && isDigit(d[i]) {
+		for i < len(d) && jsonscan.IsDigit(d[i]) {
 			i++
 		}
 	default:
@@ -219,10 +217,10 @@ func (p *parser) number(out []byte) ([]byte, int, error) {
 		return out, 0, p.fail("invalid number")
 	}
 	integer := true
-	if i+1 < len(d) && d[i] == '.' && isDigit(d[i+1]) {
+	if i+1 < len(d) && d[i] == '.' && jsonscan.IsDigit(d[i+1]) {
 		integer = false
 		i += 2
-		for i < len(d) && isDigit(d[i]) {
+		for i < len(d) && jsonscan.IsDigit(d[i]) {
 			i++
 		}
 	}
@@ -231,10 +229,10 @@ func (p *parser) number(out []byte) ([]byte, int, error) {
 		if d[j] == '+' || d[j] == '-' {
 			j++
 		}
-		if j < len(d) && isDigit(d[j]) {
+		if j < len(d) && jsonscan.IsDigit(d[j]) {
 			integer = false
 			i = j + 1
-			for i < len(d) && isDigit(d[i]) {
+			for i < len(d) && jsonscan.IsDigit(d[i]) {
 				i++
 			}
 		}
@@ -464,13 +462,13 @@ func (p *parser) str(out []byte, decode bool) ([]byte, int, error) {
 				r, i = '\t', i+2
 			case 'u':
 				var ok bool
-				if r, ok = hex4(d, i+2); !ok {
+				if r, ok = jsonscan.Hex4(d, i+2); !ok {
 					p.pos = esc
 					return out, 0, p.fail("invalid \\u escape")
 				}
 				i += 6
 				if r >= 0xD800 && r < 0xDC00 && i+1 < len(d) && d[i] == '\\' && d[i+1] == 'u' {
-					r2, ok := hex4(d, i+2)
+					r2, ok := jsonscan.Hex4(d, i+2)
 					if !ok {
 						p.pos = i
 						return out, 0, p.fail("invalid \\u escape")
@@ -516,27 +514,6 @@ func (p *parser) str(out []byte, decode bool) ([]byte, int, error) {
 			return out, 0, p.fail("invalid UTF-8")
 		}
 	}
-}
-
-func hex4(d []byte, i int) (rune, bool) {
-	if i+4 > len(d) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range d[i : i+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
 }
 
 // appendSurrogate appends the generalised UTF-8 encoding of a surrogate

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/jsonscan"
 )
 
 func FuzzAppend(f *testing.F) {
@@ -98,12 +100,12 @@ func inspect(data []byte) (maxDepth int, lone, longInt bool) {
 				if data[i] != 'u' {
 					continue
 				}
-				r, _ := hex4(data, i+1)
+				r, _ := jsonscan.Hex4(data, i+1)
 				i += 4
 				switch {
 				case r >= 0xd800 && r < 0xdc00:
 					if i+6 < len(data) && data[i+1] == '\\' && data[i+2] == 'u' {
-						if r2, _ := hex4(data, i+3); r2 >= 0xdc00 && r2 < 0xe000 {
+						if r2, _ := jsonscan.Hex4(data, i+3); r2 >= 0xdc00 && r2 < 0xe000 {
 							i += 6
 							continue
 						}
@@ -118,7 +120,7 @@ func inspect(data []byte) (maxDepth int, lone, longInt bool) {
 			maxDepth = max(maxDepth, depth)
 		case c == ']' || c == '}':
 			depth--
-		case c == '-' || isDigit(c):
+		case c == '-' || jsonscan.IsDigit(c):
 			j := i
 			for j < len(data) && strings.IndexByte("+-.eE0123456789", data[j]) >= 0 {
 				j++

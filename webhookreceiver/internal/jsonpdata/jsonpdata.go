@@ -209,7 +209,7 @@ func (p *parser) value(v pcommon.Value) error {
 		_ = v.FromRaw(nil)
 		return p.literal("null")
 	default:
-		if c == '-' || isDigit(c) {
+		if c == '-' || jsonscan.IsDigit(c) {
 			return p.number(v)
 		}
 		return p.errChar(p.pos, "looking for beginning of value")
@@ -461,9 +461,9 @@ func (p *parser) escape(buf []byte, i int) ([]byte, int, error) {
 	default:
 		return buf, i, p.errChar(i, "in string escape code")
 	}
-	r, err := p.hex4(i + 1)
-	if err != nil {
-		return buf, i, err
+	r, ok := jsonscan.Hex4(data, i+1)
+	if !ok {
+		return buf, i, p.hex4Error(i + 1)
 	}
 	i += 5
 	if utf16.IsSurrogate(r) {
@@ -472,7 +472,9 @@ func (p *parser) escape(buf []byte, i int) ([]byte, int, error) {
 		// becomes U+FFFD, while what follows it is decoded on its own.
 		lo := rune(-1)
 		if r < 0xDC00 && i+6 <= len(data) && data[i] == '\\' && data[i+1] == 'u' {
-			lo, _ = p.hex4(i + 2)
+			if v, ok := jsonscan.Hex4(data, i+2); ok {
+				lo = v
+			}
 		}
 		if 0xDC00 <= lo && lo < 0xE000 {
 			r = utf16.DecodeRune(r, lo)
@@ -484,30 +486,16 @@ func (p *parser) escape(buf []byte, i int) ([]byte, int, error) {
 	return utf8.AppendRune(buf, r), i, nil
 }
 
-// hex4 decodes the four hex digits of a \u escape at data[i:].
-func (p *parser) hex4(i int) (rune, error) {
-	var r rune
-	for j := i; j < i+4; j++ {
-		if j >= len(p.data) {
-			return 0, p.errEOF()
+// hex4Error reports why jsonscan.Hex4 rejected data[i:i+4]: the first byte
+// that is not a hex digit, else the end of the input.
+func (p *parser) hex4Error(i int) error {
+	for j := i; j < min(i+4, len(p.data)); j++ {
+		if !jsonscan.IsHexDigit(p.data[j]) {
+			return p.errChar(j, "in \\u hexadecimal character escape")
 		}
-		c := p.data[j]
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c -= 'a' - 10
-		case 'A' <= c && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, p.errChar(j, "in \\u hexadecimal character escape")
-		}
-		r = r<<4 | rune(c)
 	}
-	return r, nil
+	return p.errEOF()
 }
-
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // number decodes the number starting at p.pos into v.
 func (p *parser) number(v pcommon.Value) error {
@@ -526,8 +514,8 @@ func (p *parser) number(v pcommon.Value) error {
 	switch c := data[i]; {
 	case c == '0':
 		i++
-	case isDigit(c):
-		for i < len(data) && isDigit(data[i]) {
+	case jsonscan.IsDigit(c):
+		for i < len(data) && jsonscan.IsDigit(data[i]) {
 			i++
 		}
 	default:
@@ -540,10 +528,10 @@ func (p *parser) number(v pcommon.Value) error {
 		if i >= len(data) {
 			return p.errEOF()
 		}
-		if !isDigit(data[i]) {
+		if !jsonscan.IsDigit(data[i]) {
 			return p.errChar(i, "after decimal point in numeric literal")
 		}
-		for i < len(data) && isDigit(data[i]) {
+		for i < len(data) && jsonscan.IsDigit(data[i]) {
 			i++
 		}
 	}
@@ -556,10 +544,10 @@ func (p *parser) number(v pcommon.Value) error {
 		if i >= len(data) {
 			return p.errEOF()
 		}
-		if !isDigit(data[i]) {
+		if !jsonscan.IsDigit(data[i]) {
 			return p.errChar(i, "in exponent of numeric literal")
 		}
-		for i < len(data) && isDigit(data[i]) {
+		for i < len(data) && jsonscan.IsDigit(data[i]) {
 			i++
 		}
 	}
@@ -639,7 +627,7 @@ func parseDecimal[T string | []byte](s T) (d decimal, ok bool) {
 			point = true
 			continue
 		}
-		if !isDigit(c) {
+		if !jsonscan.IsDigit(c) {
 			break
 		}
 		if point {
