@@ -405,7 +405,7 @@ func merged(into, from map[string]string) map[string]string {
 // timeline if it has one.
 func appendSpan(td ptrace.Traces, key string, o open, end time.Time, failed bool, message string) {
 	if o.perStart {
-		key += "/" + o.start.UTC().Format(time.RFC3339Nano)
+		key = timedKey(key, o.start)
 	}
 	ss := td.ResourceSpans().AppendEmpty()
 	o.src.FillResource(ss.Resource())
@@ -439,9 +439,16 @@ func appendSpan(td ptrace.Traces, key string, o open, end time.Time, failed bool
 		phase := spans.AppendEmpty()
 		phase.SetTraceID(span.TraceID())
 		phase.SetParentSpanID(span.SpanID())
-		phase.SetSpanID(traceids.Child(s.slot + "/" + s.at.UTC().Format(time.RFC3339Nano)))
+		phase.SetSpanID(traceids.Child(timedKey(s.slot, s.at)))
 		fillSpan(phase, s.name, s.at, maxTime(s.at, phaseEnd), s.attrs)
 	}
+}
+
+// timedKey is key/<t in RFC 3339>: the key of one stay of a span, or of one phase.
+// The time is written on the stack, so that the key is the one string made.
+func timedKey(key string, t time.Time) string {
+	var b [len("2006-01-02T15:04:05.999999999Z07:00")]byte
+	return key + "/" + string(t.UTC().AppendFormat(b[:0], time.RFC3339Nano))
 }
 
 func fillSpan(span ptrace.Span, name string, start, end time.Time, attrs map[string]string) {

@@ -79,5 +79,7 @@ func ContentKey(body []byte, head ...string) string {
 		b = append(append(b, s...), 0)
 	}
 	sum := sha256.Sum256(append(b, body...))
-	return hex.EncodeToString(sum[:])
+	var key [2 * sha256.Size]byte // hex.EncodeToString would allocate twice
+	hex.Encode(key[:], sum[:])
+	return string(key[:])
 }
