@@ -221,7 +221,7 @@ func (r *webhookReceiver) openStorage(ctx context.Context, host component.Host) 
 	r.dedup = store
 	if walker, ok := client.(storage.Walker); ok {
 		every := max(min(r.cfg.Dedup.Window/16, 10*time.Minute), time.Second)
-		r.repeat(every, func() { r.prune(walker, store.Stale, r.lifecycle.Stale) })
+		r.repeat(every, func() { r.prune(walker, store) })
 	}
 	return nil
 }
@@ -247,17 +247,17 @@ func (r *webhookReceiver) repeat(every time.Duration, do func()) {
 // prune deletes, in one walk of the storage, the entries that no one will
 // read again: delivery keys past the dedup window and records of spans
 // closed longer ago than the lifecycle timeout. It runs on a ticker of its
-// own, never under the locks deliveries take. A storage that cannot walk its
+// own, not under the lifecycle locks; the walker applies the deletes in the
+// transaction it reads in (file_storage does: deliveries wait for the walk,
+// and nothing written meanwhile is deleted). A storage that cannot walk its
 // entries (redis_storage) expires them itself.
-func (r *webhookReceiver) prune(walker storage.Walker, stale ...func(key string, value []byte, now time.Time) bool) {
+func (r *webhookReceiver) prune(walker storage.Walker, dedupStore *dedup.Storage) {
 	now := r.now()
 	deleted := 0
 	err := walker.Walk(context.Background(), func(key string, value []byte) ([]*storage.Operation, error) {
-		for _, isStale := range stale {
-			if isStale(key, value, now) {
-				deleted++
-				return []*storage.Operation{storage.DeleteOperation(key)}, nil
-			}
+		if dedupStore.Stale(key, value, now) || r.lifecycle.Stale(key, value, now) {
+			deleted++
+			return []*storage.Operation{storage.DeleteOperation(key)}, nil
 		}
 		return nil, nil
 	})

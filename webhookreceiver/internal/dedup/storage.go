@@ -65,7 +65,7 @@ func (s *Storage) Seen(ctx context.Context, key string) (Signals, error) {
 	now := s.now()
 	var seen Signals
 	for i, sn := range signalNames {
-		if expires, ok := storedtime.Decode(ops[i].Value); ok && now.Before(expires) {
+		if live(ops[i].Value, now) {
 			seen |= sn.signal
 		}
 	}
@@ -93,6 +93,11 @@ func (s *Storage) Stale(key string, value []byte, now time.Time) bool {
 	if !strings.HasPrefix(key, storagePrefix) {
 		return false
 	}
+	return !live(value, now)
+}
+
+// live reports whether an entry's value is a time of expiry still ahead.
+func live(value []byte, now time.Time) bool {
 	expires, ok := storedtime.Decode(value)
-	return !ok || !now.Before(expires)
+	return ok && now.Before(expires)
 }

@@ -138,7 +138,9 @@ func (p *plan) emit(key string, o open, end time.Time, failed bool, message stri
 }
 
 // closedAt reports where the span under key ended, if it was emitted within
-// the timeout.
+// the timeout, or a little longer when the record comes from a storage,
+// which is pruned on its own clock: a start that late still belongs to the
+// span emitted, so ignoring it is right either way.
 func (p *plan) closedAt(key string) (time.Time, bool) {
 	if end, ok := p.closed[key]; ok {
 		return end, true
@@ -359,7 +361,7 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 			t.closed[key] = end
 		}
 		for key, end := range t.closed {
-			if now.Sub(end) > t.timeout {
+			if t.forgotten(end, now) {
 				delete(t.closed, key)
 			}
 		}

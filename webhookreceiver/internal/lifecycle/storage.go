@@ -120,8 +120,12 @@ func (t *Tracker) Stale(key string, value []byte, now time.Time) bool {
 		return false
 	}
 	end, ok := storedtime.Decode(value)
-	return !ok || now.Sub(end) > t.timeout
+	return !ok || t.forgotten(end, now)
 }
+
+// forgotten reports whether a span that ended at end is no longer
+// remembered closed at now.
+func (t *Tracker) forgotten(end, now time.Time) bool { return now.Sub(end) > t.timeout }
 
 // record is an open lifecycle as stored.
 type record struct {

@@ -40,35 +40,44 @@ func (c *MapClient) Delete(_ context.Context, k string) error {
 	return nil
 }
 
-func (c *MapClient) Batch(ctx context.Context, ops ...*storage.Operation) error {
+func (c *MapClient) Batch(_ context.Context, ops ...*storage.Operation) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.apply(ops)
+	return nil
+}
+
+// apply runs ops under c.mu.
+func (c *MapClient) apply(ops []*storage.Operation) {
 	for _, op := range ops {
 		switch op.Type {
 		case storage.Get:
-			op.Value, _ = c.Get(ctx, op.Key)
+			op.Value = c.entries[op.Key]
 		case storage.Set:
-			_ = c.Set(ctx, op.Key, op.Value)
+			c.entries[op.Key] = append([]byte(nil), op.Value...)
 		case storage.Delete:
-			_ = c.Delete(ctx, op.Key)
+			delete(c.entries, op.Key)
 		}
 	}
-	return nil
 }
 
 func (c *MapClient) Close(context.Context) error { return nil }
 
-func (c *MapClient) Walk(ctx context.Context, fn storage.WalkFunc) error {
+// Walk applies what fn returns in the same critical section it reads in, as
+// file_storage does in one transaction: nothing written meanwhile is lost.
+func (c *MapClient) Walk(_ context.Context, fn storage.WalkFunc) error {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	var ops []*storage.Operation
 	for k, v := range c.entries {
 		more, err := fn(k, v)
 		if err != nil {
-			c.mu.Unlock()
 			return err
 		}
 		ops = append(ops, more...)
 	}
-	c.mu.Unlock()
-	return c.Batch(ctx, ops...)
+	c.apply(ops)
+	return nil
 }
 
 // Len is how many entries the client holds.
