@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/jsonscan"
@@ -178,7 +179,7 @@ func (p *parser) value(out []byte, lvl int) ([]byte, int, error) {
 		}
 		return p.number(out)
 	default:
-		if c >= '0' && c <= '9' {
+		if jsonscan.IsDigit(c) {
 			return p.number(out)
 		}
 		return out, 0, p.fail("invalid character")
@@ -474,11 +475,11 @@ func (p *parser) str(out []byte, decode bool) ([]byte, int, error) {
 						return out, 0, p.fail("invalid \\u escape")
 					}
 					if r2 >= 0xDC00 && r2 < 0xE000 {
-						r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
+						r = utf16.DecodeRune(r, r2)
 						i += 6
 					}
 				}
-				if r >= 0xD800 && r < 0xE000 {
+				if utf16.IsSurrogate(r) {
 					poison = minPoison(poison, esc+1)
 					out = appendSurrogate(out, r)
 					run = i

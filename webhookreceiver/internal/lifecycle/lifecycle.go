@@ -22,6 +22,10 @@ import (
 // AttrIncomplete marks a span whose start or end was never seen.
 const AttrIncomplete = "webhook.lifecycle.incomplete"
 
+// incomplete is the attribute merged into such spans; shared, as attribute
+// maps are never changed once made.
+var incomplete = map[string]string{AttrIncomplete: "true"}
+
 // open is a span that started and has not ended yet, or (start zero) an
 // end that arrived before its start and waits for it.
 type open struct {
@@ -181,8 +185,10 @@ func (p *plan) span(tr *provider.Transition) {
 		p.startWaitingEnd(tr, cur)
 		return
 	}
-	if end, closed := p.closedAt(tr.Key); !isOpen && closed && !tr.Start.IsZero() && !tr.Start.After(end) {
-		return // the start of a span already emitted, arriving late: it is past changing
+	if !isOpen && !tr.Start.IsZero() { // only then is a closed record asked for (a storage read)
+		if end, closed := p.closedAt(tr.Key); closed && !tr.Start.After(end) {
+			return // the start of a span already emitted, arriving late: it is past changing
+		}
 	}
 	wasOpen := isOpen
 	if !tr.Start.IsZero() {
@@ -193,7 +199,7 @@ func (p *plan) span(tr *provider.Transition) {
 		case tr.PerStart && tr.End.IsZero() && tr.Start.After(cur.start):
 			// A new stay while the last one never ended: that one is
 			// closed, incomplete, where the new one starts.
-			cur.attrs = merged(cur.attrs, map[string]string{AttrIncomplete: "true"})
+			cur.attrs = merged(cur.attrs, incomplete)
 			appendSpan(p.spans, tr.Key, cur, tr.Start, false, "")
 			cur = p.newOpen(tr, tr.Start)
 		case tr.Start.Before(cur.start): // a start that arrived late
@@ -212,10 +218,8 @@ func (p *plan) span(tr *provider.Transition) {
 		p.put(tr.Key, waiting)
 	case tr.End.Before(cur.start):
 		// An end older than what is open belongs to an earlier stay whose
-		// start was never seen: a span of no length, marked.
-		lone := p.newOpen(tr, tr.End)
-		lone.attrs = merged(tr.Attributes, map[string]string{AttrIncomplete: "true"})
-		appendSpan(p.spans, tr.Key, lone, tr.End, tr.Failed, tr.Message)
+		// start was never seen.
+		p.lone(tr)
 	case !wasOpen:
 		// Started and ended at once (an utterance): a span of its own, with
 		// nothing to remember; a retry of it is a duplicate delivery.
@@ -241,17 +245,18 @@ func (p *plan) closeChildren(root string, end time.Time) {
 		}
 	}
 	for key, o := range p.changes {
-		if o != nil && o.root == root && o.withRoot && !slices.Contains(keys, key) {
+		if o != nil && o.root == root && o.withRoot {
 			keys = append(keys, key)
 		}
 	}
 	slices.Sort(keys)
+	keys = slices.Compact(keys) // a child both open and changed
 	for _, key := range keys {
 		o, ok := p.get(key)
 		if !ok || o.start.IsZero() {
 			continue // closed already, or an end that waits for its start
 		}
-		o.attrs = merged(o.attrs, map[string]string{AttrIncomplete: "true"})
+		o.attrs = merged(o.attrs, incomplete)
 		p.emit(key, o, maxTime(o.start, end), false, "")
 		p.del(key)
 	}
@@ -264,9 +269,7 @@ func (p *plan) startWaitingEnd(tr *provider.Transition, waiting open) {
 		// Another end, or both at once: nothing to pair with; the waiting
 		// end keeps waiting, the new one is dealt with as it comes.
 		if !tr.End.IsZero() {
-			lone := p.newOpen(tr, tr.End)
-			lone.attrs = merged(tr.Attributes, map[string]string{AttrIncomplete: "true"})
-			appendSpan(p.spans, tr.Key, lone, tr.End, tr.Failed, tr.Message)
+			p.lone(tr)
 		}
 	case !tr.Start.After(waiting.end):
 		waiting.start = tr.Start
@@ -276,12 +279,20 @@ func (p *plan) startWaitingEnd(tr *provider.Transition, waiting open) {
 	default:
 		// The start of a later stay: the waiting end will never be paired.
 		waiting.start = waiting.end
-		waiting.attrs = merged(waiting.attrs, map[string]string{AttrIncomplete: "true"})
+		waiting.attrs = merged(waiting.attrs, incomplete)
 		appendSpan(p.spans, tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
 		next := p.newOpen(tr, tr.Start)
-		next.attrs = merged(next.attrs, tr.Attributes)
+		next.attrs = tr.Attributes
 		p.put(tr.Key, next)
 	}
+}
+
+// lone emits an end that has no start to pair with: a span of no length,
+// marked incomplete.
+func (p *plan) lone(tr *provider.Transition) {
+	o := p.newOpen(tr, tr.End)
+	o.attrs = merged(tr.Attributes, incomplete)
+	appendSpan(p.spans, tr.Key, o, tr.End, tr.Failed, tr.Message)
 }
 
 func (p *plan) newOpen(tr *provider.Transition, start time.Time) open {
@@ -345,7 +356,7 @@ func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
 	ends := make(map[string]time.Time, len(expired))
 	for _, key := range expired {
 		o := t.open[key]
-		o.attrs = merged(o.attrs, map[string]string{AttrIncomplete: "true"})
+		o.attrs = merged(o.attrs, incomplete)
 		end := now
 		if o.start.IsZero() { // an end whose start never came
 			o.start, end = o.end, o.end

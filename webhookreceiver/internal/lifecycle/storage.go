@@ -169,9 +169,6 @@ func decodeOpen(b []byte) (open, bool) {
 		root: r.Root, name: r.Name, start: r.Start, perStart: r.PerStart, withRoot: r.WithRoot, attrs: r.Attrs,
 		end: r.End, failed: r.Failed, message: r.Message,
 	}
-	if o.attrs == nil {
-		o.attrs = map[string]string{}
-	}
 	for _, s := range r.Steps {
 		o.steps = append(o.steps, step{s.Slot, s.Name, s.At, s.Attrs})
 	}
