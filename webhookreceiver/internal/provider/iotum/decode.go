@@ -122,8 +122,7 @@ func (e *evt) attributes() {
 func (e *evt) severity() {
 	switch e.ev.Type {
 	case "dialout_status_change":
-		switch str(e.payload, "status") {
-		case "rejected", "noanswer", "cancelled", "notenabled":
+		if dialoutFailed(str(e.payload, "status")) {
 			e.ev.Severity = plog.SeverityNumberWarn
 		}
 	case "profile_picture_upload_failure":
@@ -134,6 +133,16 @@ func (e *evt) severity() {
 			e.ev.Severity = plog.SeverityNumberWarn
 		}
 	}
+}
+
+// dialoutFailed reports whether a dial-out's status is one of its failed
+// outcomes: its log record warns and its span ends in error.
+func dialoutFailed(status string) bool {
+	switch status {
+	case "rejected", "noanswer", "cancelled", "notenabled":
+		return true
+	}
+	return false
 }
 
 // str returns m[k] as text when it is a string or a number, "" otherwise.

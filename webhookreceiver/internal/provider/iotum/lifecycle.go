@@ -90,12 +90,12 @@ func (e *evt) dialout(root, participant string) []provider.Transition {
 	status := str(e.payload, "status")
 	tr := provider.Transition{Key: root + "/dialout/" + who, Root: root, Name: key + ".dialout", PerStart: true, EndsWithRoot: true,
 		Attributes: e.attrs("iotum.participant.id", "iotum.dialout.status")}
-	switch status {
-	case "new":
+	switch {
+	case status == "new":
 		tr.Start = e.at
-	case "answered":
+	case status == "answered":
 		tr.End = e.at
-	case "rejected", "noanswer", "cancelled", "notenabled":
+	case dialoutFailed(status):
 		tr.End, tr.Failed, tr.Message = e.at, true, status
 	default: // dialed: still ringing
 		return nil
