@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -46,6 +47,12 @@ func (g *gate) get() error    { g.mu.Lock(); defer g.mu.Unlock(); return g.err }
 
 func startReceiver(t *testing.T, cfg *Config, logsGate, tracesGate *gate) *testReceiver {
 	t.Helper()
+	return startReceiverOn(t, cfg, componenttest.NewNopHost(), logsGate, tracesGate)
+}
+
+// startReceiverOn starts the receiver on host, which offers it extensions.
+func startReceiverOn(t *testing.T, cfg *Config, host component.Host, logsGate, tracesGate *gate) *testReceiver {
+	t.Helper()
 	tr := &testReceiver{logs: new(consumertest.LogsSink), traces: new(consumertest.TracesSink), tel: componenttest.NewTelemetry()}
 	t.Cleanup(func() { require.NoError(t, tr.tel.Shutdown(context.Background())) })
 	set := metadatatest.NewSettings(tr.tel)
@@ -74,8 +81,8 @@ func startReceiver(t *testing.T, cfg *Config, logsGate, tracesGate *gate) *testR
 	trr, err := f.CreateTraces(context.Background(), set, cfg, traces)
 	require.NoError(t, err)
 	require.Same(t, lr, trr, "one receiver, and one server, for both signals of a component")
-	require.NoError(t, lr.Start(context.Background(), componenttest.NewNopHost()))
-	require.NoError(t, trr.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, lr.Start(context.Background(), host))
+	require.NoError(t, trr.Start(context.Background(), host))
 	t.Cleanup(func() {
 		require.NoError(t, lr.Shutdown(context.Background()))
 		require.NoError(t, trr.Shutdown(context.Background()))

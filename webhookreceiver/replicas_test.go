@@ -9,12 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 
-	"github.com/eventhooks/collector/webhookreceiver/internal/metadata"
 	"github.com/eventhooks/collector/webhookreceiver/internal/storagetest"
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
 )
@@ -31,38 +28,18 @@ func (r redisStorage) GetClient(context.Context, component.Kind, component.ID, s
 	return storagetest.NewRedisClient(r.addr, "eventhooks:"), nil
 }
 
-// replica is one collector behind the load balancer.
-type replica struct {
-	url    string
-	logs   *consumertest.LogsSink
-	traces *consumertest.TracesSink
-}
-
-func startReplica(t *testing.T, redisAddr string) replica {
+// startReplica starts one collector behind the load balancer, over the
+// redis-server at redisAddr.
+func startReplica(t *testing.T, redisAddr string) *testReceiver {
 	t.Helper()
 	extID := component.MustNewID("redis_storage")
 	cfg := testConfig(attendeeConfig())
 	cfg.Storage = &extID
-	set := receivertest.NewNopSettings(metadata.Type)
-	set.ID = component.NewID(metadata.Type)
-	r := replica{logs: new(consumertest.LogsSink), traces: new(consumertest.TracesSink)}
-	f := NewFactory()
-	lr, err := f.CreateLogs(context.Background(), set, cfg, r.logs)
-	require.NoError(t, err)
-	tr, err := f.CreateTraces(context.Background(), set, cfg, r.traces)
-	require.NoError(t, err)
 	host := extensionsHost{Host: componenttest.NewNopHost(), extensions: map[component.ID]component.Component{extID: redisStorage{addr: redisAddr}}}
-	require.NoError(t, lr.Start(context.Background(), host))
-	require.NoError(t, tr.Start(context.Background(), host))
-	t.Cleanup(func() {
-		require.NoError(t, lr.Shutdown(context.Background()))
-		require.NoError(t, tr.Shutdown(context.Background()))
-	})
-	r.url = "http://" + lr.(*webhookReceiver).listenAddr.String()
-	return r
+	return startReceiverOn(t, cfg, host, nil, nil)
 }
 
-func (r replica) send(t *testing.T, d attendeeDelivery) response {
+func sendTo(t *testing.T, r *testReceiver, d attendeeDelivery) response {
 	return do(t, d.post(t, r.url+"/attendee"))
 }
 
@@ -75,11 +52,11 @@ func TestReplicasOverRedis(t *testing.T) {
 	life := loadAttendee(t, "bot_life")
 	half := len(life) / 2
 	for _, d := range life[:half] {
-		require.Equal(t, http.StatusOK, a.send(t, d).status, d.name)
+		require.Equal(t, http.StatusOK, sendTo(t, a, d).status, d.name)
 	}
-	require.Contains(t, b.send(t, life[0]).body, "duplicate", "the retry landed on the other replica")
+	require.Contains(t, sendTo(t, b, life[0]).body, "duplicate", "the retry landed on the other replica")
 	for _, d := range life[half:] {
-		require.Equal(t, http.StatusOK, b.send(t, d).status, d.name)
+		require.Equal(t, http.StatusOK, sendTo(t, b, d).status, d.name)
 	}
 	require.Equal(t, len(life), a.logs.LogRecordCount()+b.logs.LogRecordCount(), "every delivery once")
 
