@@ -7,9 +7,7 @@
 package main
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"flag"
@@ -23,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/eventhooks/collector/webhookreceiver/internal/canonjson"
+	"github.com/eventhooks/collector/webhookreceiver/internal/loadgen"
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
 )
 
@@ -82,7 +80,7 @@ func main() {
 	fmt.Printf("iotum: conference %s with participants, a recording, a dial-out\n", conference)
 	for _, f := range files(filepath.Join(*testdata, "iotum", "conference")) {
 		body := strings.ReplaceAll(read(f), "1258835", conference)
-		req := newRequest(*target+"/iotum", body)
+		req := loadgen.NewRequest(*target+"/iotum", body)
 		req.Header.Set("x-signing-token", iotumToken)
 		send("iotum "+filepath.Base(f), req)
 	}
@@ -93,7 +91,7 @@ func main() {
 		"trigger.airmeet.started", "trigger.airmeet.attendee.joined", "trigger.session.attendee.joined",
 		"trigger.attendee.joined_booth", "trigger.airmeet.polls", "trigger.airmeet.finished", "trigger.airmeet.recording.available"} {
 		body := strings.ReplaceAll(read(filepath.Join(*testdata, "airmeet", trigger+".json")), "5a1c0e62-7f3b-4d2a-9c1e-3b4d5e6f7a80", airmeetID)
-		send("airmeet "+trigger, newRequest(*target+"/airmeet/"+trigger+"?token="+airmeetToken, body))
+		send("airmeet "+trigger, loadgen.NewRequest(*target+"/airmeet/"+trigger+"?token="+airmeetToken, body))
 	}
 
 	fmt.Println("EventsAir: an event, contacts, registrations, an invoice")
@@ -128,15 +126,6 @@ func read(path string) string {
 	return string(b)
 }
 
-func newRequest(url, body string) *http.Request {
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		panic(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	return req
-}
-
 // freshIdempotencyKey gives a delivery a key of its own, as a new delivery
 // from Attendee has.
 func freshIdempotencyKey(body string) string {
@@ -154,13 +143,9 @@ func freshIdempotencyKey(body string) string {
 func attendeeRequest(body string) *http.Request {
 	key, err := base64.StdEncoding.DecodeString(attendeeSecret)
 	check(err)
-	canonical, err := canonjson.Append(nil, []byte(body))
-	check(err)
-	mac := hmac.New(sha256.New, key)
-	mac.Write(canonical)
-	req := newRequest(*target+"/attendee", body)
+	req := loadgen.NewRequest(*target+"/attendee", body)
 	req.Header.Set("User-Agent", "Attendee-Webhook/1.0")
-	req.Header.Set("X-Webhook-Signature", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	check(loadgen.SignAttendee(req, key, body))
 	return req
 }
 
@@ -168,13 +153,8 @@ func attendeeRequest(body string) *http.Request {
 func eventsAirRequest(body string) *http.Request {
 	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(eventsAirSecret, "whsec_"))
 	check(err)
-	id, ts := "msg_demo_"+randomHex(8), strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(id + "." + ts + "." + body))
-	req := newRequest(*target+"/eventsair", body)
-	req.Header.Set("webhook-id", id)
-	req.Header.Set("webhook-timestamp", ts)
-	req.Header.Set("webhook-signature", "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	req := loadgen.NewRequest(*target+"/eventsair", body)
+	loadgen.SignEventsAir(req, key, "msg_demo_"+randomHex(8), body)
 	return req
 }
 

@@ -1,6 +1,7 @@
 // Package loadgen makes the deliveries the benchmarks send: for each
 // platform, signed, valid 1 KiB deliveries, each with a fresh delivery key,
-// so that the receiver does all its work every time.
+// so that the receiver does all its work every time. Its requests and
+// signers serve the demo as well.
 package loadgen
 
 import (
@@ -55,6 +56,36 @@ func pad(body string) string {
 	return body[:len(body)-1] + `, "note": "` + strings.Repeat("x", missing) + `"}`
 }
 
+// NewRequest is a POST of the JSON body to url.
+func NewRequest(url, body string) *http.Request {
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		panic(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
+// SignAttendee signs req as Attendee does: X-Webhook-Signature is the base64
+// HMAC-SHA256, keyed by key, of body's canonical JSON.
+func SignAttendee(req *http.Request, key []byte, body string) error {
+	canonical, err := canonjson.Append(nil, []byte(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-Webhook-Signature", hmacBase64(key, canonical))
+	return nil
+}
+
+// SignEventsAir signs req with Standard Webhooks as EventsAir does: message
+// id, the time now, and a v1 HMAC-SHA256 of both and the body.
+func SignEventsAir(req *http.Request, key []byte, id, body string) {
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	req.Header.Set("webhook-id", id)
+	req.Header.Set("webhook-timestamp", ts)
+	req.Header.Set("webhook-signature", "v1,"+hmacBase64(key, []byte(id+"."+ts+"."), []byte(body)))
+}
+
 func hmacBase64(key []byte, parts ...[]byte) string {
 	mac := hmac.New(sha256.New, key)
 	for _, p := range parts {
@@ -70,22 +101,16 @@ func Platforms() []Platform {
 	return []Platform{
 		{"attendee", func(base string, n uint64) *http.Request {
 			body := pad(fmt.Sprintf(`{"idempotency_key": "3e0f3c42-5f6b-4e8a-9d0e-%012d", "bot_id": "bot_load%d", "bot_metadata": {"customer": "Zo\u00eb & co"}, "trigger": "transcript.update", "data": {"speaker_name": "Ana", "speaker_uuid": "16778240", "speaker_user_uuid": null, "speaker_is_host": true, "timestamp_ms": %d, "duration_ms": 4250, "transcription": {"transcript": "Let us start with the release notes."}}}`, n, n%100, 1752588300000+n))
-			canonical, err := canonjson.Append(nil, []byte(body))
-			if err != nil {
+			req := NewRequest(base+"/attendee", body)
+			if err := SignAttendee(req, atKey, body); err != nil {
 				panic(err)
 			}
-			req := newRequest(base+"/attendee", body)
-			req.Header.Set("X-Webhook-Signature", hmacBase64(atKey, canonical))
 			return req
 		}},
 		{"eventsair", func(base string, n uint64) *http.Request {
 			body := pad(fmt.Sprintf(`{"type": "Event.Registration.Created", "data": {"eventId": "41196390-92e6-2c55-ea8b-e348e4d9260d", "registrationId": "r-%d", "contactId": "c-%d", "timestamp": "2025-09-19T08:09:00Z", "correlationId": "corr-%d"}}`, n, n, n))
-			id := "msg_" + strconv.FormatUint(n, 10)
-			ts := strconv.FormatInt(time.Now().Unix(), 10)
-			req := newRequest(base+"/eventsair", body)
-			req.Header.Set("webhook-id", id)
-			req.Header.Set("webhook-timestamp", ts)
-			req.Header.Set("webhook-signature", "v1,"+hmacBase64(eaKey, []byte(id+"."+ts+"."), []byte(body)))
+			req := NewRequest(base+"/eventsair", body)
+			SignEventsAir(req, eaKey, "msg_"+strconv.FormatUint(n, 10), body)
 			return req
 		}},
 		{"iotum", func(base string, n uint64) *http.Request {
@@ -98,22 +123,13 @@ func Platforms() []Platform {
 			}
 			payload := strings.ReplaceAll(pad(fmt.Sprintf(`{"host_id": 40217, "company_id": 9001, "conference_id": %d, "participant_id": %d, "participant_role": "participant", %s}`, 1258835+n/2%50, n/2, extra)), `"`, `\"`)
 			body := `{"event":"` + event + `","payload":"` + payload + `","timestamp":"2022-08-24T20:` + fmt.Sprintf("%02d:%02d", n%2*30, n%60) + `.000Z"}`
-			req := newRequest(base+"/iotum", body)
+			req := NewRequest(base+"/iotum", body)
 			req.Header.Set("x-signing-token", IotumToken)
 			return req
 		}},
 		{"airmeet", func(base string, n uint64) *http.Request {
 			body := pad(fmt.Sprintf(`{"airmeetId": "5a1c0e62-7f3b-4d2a-9c1e-3b4d5e6f7a80", "airmeetName": "Platform Summit", "firstName": "Ana", "lastName": "Garcia", "email": "ana%d@example.com", "user_id": "u-%d", "registrationTime": "2025-02-10T08:15:00.000Z"}`, n, n))
-			return newRequest(base+"/airmeet/trigger.airmeet.attendee.added?token="+AirmeetToken, body)
+			return NewRequest(base+"/airmeet/trigger.airmeet.attendee.added?token="+AirmeetToken, body)
 		}},
 	}
-}
-
-func newRequest(url, body string) *http.Request {
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		panic(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	return req
 }
