@@ -330,3 +330,41 @@ func TestClaimedLengthIsNotAllocatedUpFront(t *testing.T) {
 	var tooLarge *http.MaxBytesError
 	require.ErrorAs(t, err, &tooLarge)
 }
+
+// countingReader is an endless body that counts what was read of it.
+type countingReader struct{ n int }
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'a'
+	}
+	c.n += len(p)
+	return len(p), nil
+}
+
+func TestReadBodyBounds(t *testing.T) {
+	const limit = 10_000 // not a multiple of any buffer size
+	for _, tc := range []struct {
+		name string
+		size int
+		ok   bool
+	}{{"empty", 0, true}, {"at the limit", limit, true}, {"one past it", limit + 1, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			buf, err := readBody(strings.NewReader(strings.Repeat("a", tc.size)), -1, limit, nil)
+			if !tc.ok {
+				var tooLarge *http.MaxBytesError
+				require.ErrorAs(t, err, &tooLarge)
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, buf, tc.size)
+		})
+	}
+	t.Run("endless", func(t *testing.T) {
+		body := &countingReader{}
+		_, err := readBody(body, -1, limit, nil)
+		var tooLarge *http.MaxBytesError
+		require.ErrorAs(t, err, &tooLarge)
+		require.Equal(t, limit+1, body.n, "reading stops one byte past the limit")
+	})
+}

@@ -83,3 +83,16 @@ func ContentKey(body []byte, head ...string) string {
 	hex.Encode(key[:], sum[:])
 	return string(key[:])
 }
+
+// recordAttributes is how many attributes the receiver adds to every
+// event's own on its log record (webhook.event_type, webhook.delivery_id).
+const recordAttributes = 2
+
+// NewAttributes returns a map for an event's Attributes with room for n of
+// the platform's and the receiver's own: filled one by one, a map grows
+// (and allocates) at 1, 2, 4 and 8 entries.
+func NewAttributes(n int) pcommon.Map {
+	m := pcommon.NewMap()
+	m.EnsureCapacity(n + recordAttributes)
+	return m
+}

@@ -17,6 +17,10 @@ import (
 // a list of people: each item becomes a record of its own.
 var batchFields = []string{"attendees", "registrants", "users", "participants", "data"}
 
+// attributesHint is room for the IDs a delivery usually carries (the
+// event, a session, a user, a booth).
+const attributesHint = 4
+
 // Decode reads a flat object (or a batch) for the trigger named by the URL.
 func (p *airmeet) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	trigger := d.Subpath
@@ -47,7 +51,7 @@ func (p *airmeet) Decode(d *provider.Delivery) ([]provider.Event, error) {
 			Type:        trigger,
 			Name:        strings.TrimPrefix(trigger, "trigger."),
 			DeliveryKey: deliveryKey,
-			Attributes:  pcommon.NewMap(),
+			Attributes:  provider.NewAttributes(attributesHint),
 			Body:        body,
 		}
 		if body.Type() == pcommon.ValueTypeMap {

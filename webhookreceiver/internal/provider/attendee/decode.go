@@ -38,6 +38,10 @@ var (
 	noSubject = newSubject("", false)
 )
 
+// attributesHint is room for the most attributes a delivery usually has:
+// the subject's ID and a trigger's few.
+const attributesHint = 6
+
 // Decode reads the envelope {idempotency_key, <subject>_id, trigger, data}:
 // one event per delivery.
 func (p *attendee) Decode(d *provider.Delivery) ([]provider.Event, error) {
@@ -65,7 +69,7 @@ func (p *attendee) Decode(d *provider.Delivery) ([]provider.Event, error) {
 		}
 	}
 
-	ev := provider.Event{Type: trigger, DeliveryKey: idem, Attributes: pcommon.NewMap(), Body: body}
+	ev := provider.Event{Type: trigger, DeliveryKey: idem, Attributes: provider.NewAttributes(attributesHint), Body: body}
 	attrs := ev.Attributes
 	subj, id := &noSubject, ""
 	for i := range subjects {

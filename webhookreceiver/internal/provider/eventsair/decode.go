@@ -12,6 +12,10 @@ import (
 )
 
 // Decode reads {"type": "...", "data": {...}}: one event per delivery.
+// attributesHint is room for the IDs a delivery usually carries (event,
+// registration, contact, correlation).
+const attributesHint = 4
+
 func (p *eventsAir) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	body := pcommon.NewValueEmpty()
 	root := body.SetEmptyMap()
@@ -25,7 +29,7 @@ func (p *eventsAir) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	ev := provider.Event{
 		Type:        typ.Str(),
 		DeliveryKey: d.Header.Get(headerID),
-		Attributes:  pcommon.NewMap(),
+		Attributes:  provider.NewAttributes(attributesHint),
 		Body:        body,
 	}
 	if data, ok := root.Get("data"); ok {

@@ -46,7 +46,7 @@ func (p *iotum) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	}
 
 	// iotum sends no delivery ID: a delivery is known by what it says.
-	ev := provider.Event{Type: event, DeliveryKey: provider.ContentKey(nil, event, timestamp, payloadText), Attributes: pcommon.NewMap(), Body: body}
+	ev := provider.Event{Type: event, DeliveryKey: provider.ContentKey(nil, event, timestamp, payloadText), Attributes: provider.NewAttributes(min(payload.Len(), len(payloadAttributes))), Body: body}
 	at, err := time.Parse(time.RFC3339Nano, timestamp)
 	if err == nil {
 		ev.Time = at
