@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
@@ -217,21 +218,19 @@ func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events [
 	if !slices.ContainsFunc(events, func(ev provider.Event) bool { return len(ev.Transitions) > 0 }) {
 		return false, nil // most events move no lifecycle
 	}
-	// Plan, emit, commit is one step for the lifecycle state: two deliveries
-	// of one lifecycle planned side by side would each miss the other.
-	r.lifecycleMu.Lock()
-	defer r.lifecycleMu.Unlock()
-	spans, commit := r.lifecycle.Plan(rt.src, events)
-	if n := spans.SpanCount(); n > 0 {
-		ctx := r.obsTraces.StartTracesOp(ctx)
-		err = r.traces.ConsumeTraces(ctx, spans)
-		r.obsTraces.EndTracesOp(ctx, "json", n, err)
-		if err != nil {
-			return true, err
-		}
-	}
-	commit()
-	return true, nil
+	return true, r.lifecycle.Apply(rt.src, events, func(spans ptrace.Traces) error {
+		return r.consumeSpans(ctx, "json", spans)
+	})
+}
+
+// consumeSpans feeds spans to the traces pipeline, counted in the
+// receiver's telemetry under format.
+func (r *webhookReceiver) consumeSpans(ctx context.Context, format string, spans ptrace.Traces) error {
+	n := spans.SpanCount()
+	ctx = r.obsTraces.StartTracesOp(ctx)
+	err := r.traces.ConsumeTraces(ctx, spans)
+	r.obsTraces.EndTracesOp(ctx, format, n, err)
+	return err
 }
 
 // consumeLogs emits one log record per event.

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/otel/metric"
@@ -48,18 +49,16 @@ type webhookReceiver struct {
 	logs     consumer.Logs   // nil without a logs pipeline
 	traces   consumer.Traces // nil without a traces pipeline
 
-	routes   []route // longest path first
-	runners  []provider.Runner
-	dedup    dedup.Store
-	storage  storage.Client // nil without a storage extension
-	inflight inflight
-	// lifecycleMu makes plan, emit, commit one step (see consumeTraces).
-	lifecycleMu sync.Mutex
-	lifecycle   *lifecycle.Tracker
-	obsLogs     *receiverhelper.ObsReport
-	obsTraces   *receiverhelper.ObsReport
-	telemetry   *metadata.TelemetryBuilder
-	now         func() time.Time
+	routes    []route // longest path first
+	runners   []provider.Runner
+	dedup     dedup.Store
+	storage   storage.Client // nil without a storage extension
+	inflight  inflight
+	lifecycle *lifecycle.Tracker
+	obsLogs   *receiverhelper.ObsReport
+	obsTraces *receiverhelper.ObsReport
+	telemetry *metadata.TelemetryBuilder
+	now       func() time.Time
 
 	startOnce, stopOnce sync.Once
 	startErr            error
@@ -300,20 +299,15 @@ func (r *webhookReceiver) Shutdown(ctx context.Context) error {
 // expire emits the expired lifecycles; what a consumer refuses stays open and
 // is tried again on the next tick.
 func (r *webhookReceiver) expire(ctx context.Context) {
-	r.lifecycleMu.Lock()
-	defer r.lifecycleMu.Unlock()
-	spans, commit := r.lifecycle.Expire(r.now())
-	if r.traces == nil || spans.SpanCount() == 0 {
-		commit()
-		return
-	}
-	ctx = r.obsTraces.StartTracesOp(ctx)
-	n := spans.SpanCount()
-	err := r.traces.ConsumeTraces(ctx, spans)
-	r.obsTraces.EndTracesOp(ctx, "lifecycle", n, err)
+	n := 0
+	err := r.lifecycle.Expire(r.now(), func(spans ptrace.Traces) error {
+		if r.traces == nil {
+			return nil // no pipeline to feed: forgotten at once
+		}
+		n = spans.SpanCount()
+		return r.consumeSpans(ctx, "lifecycle", spans)
+	})
 	if err != nil {
 		r.settings.Logger.Warn("Expired lifecycles not accepted; retrying later", zap.Int("spans", n), zap.Error(err))
-		return
 	}
-	commit()
 }

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/extensiontest"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 
@@ -118,8 +119,8 @@ func TestPruneDeletesWhatWentStale(t *testing.T) {
 	store := dedup.NewStorage(client, cfg.Dedup.Window, r.now)
 	src := r.routes[0].src
 	plan := func(tr provider.Transition) {
-		_, commit := r.lifecycle.Plan(src, []provider.Event{{Type: "t", Transitions: []provider.Transition{tr}}})
-		commit()
+		accept := func(ptrace.Traces) error { return nil }
+		require.NoError(t, r.lifecycle.Apply(src, []provider.Event{{Type: "t", Transitions: []provider.Transition{tr}}}, accept))
 	}
 
 	require.NoError(t, store.Remember(ctx, "eventsair/old", dedup.Logs))

@@ -62,6 +62,9 @@ type step struct {
 // Tracker keeps the open lifecycles in memory. Its zero value is not usable:
 // use NewTracker.
 type Tracker struct {
+	// step makes plan, emit and commit one step (see Apply); mu guards the
+	// maps, also for those who only read them (Open).
+	step sync.Mutex
 	mu   sync.Mutex
 	open map[string]open
 	// closed remembers, until the timeout, where each emitted span ended, so
@@ -87,11 +90,45 @@ func (t *Tracker) Open() int {
 	return len(t.open)
 }
 
-// Plan returns the spans that events close, without changing what is open;
-// commit applies the events' transitions once the spans were accepted, so a
-// refused delivery, retried by its platform, closes its spans again.
-// Spans take their times from the events, not from their arrival.
-func (t *Tracker) Plan(src translate.Source, events []provider.Event) (spans ptrace.Traces, commit func()) {
+// Emit hands spans to the traces pipeline; nil is their acceptance.
+type Emit func(spans ptrace.Traces) error
+
+// Apply moves the lifecycles by the events' transitions: it emits the spans
+// they close and, only once emit accepted them, changes what is open, so
+// that a refused delivery, retried by its platform, closes its spans
+// again. The three are one step: two deliveries of one lifecycle planned
+// side by side would each miss the other. emit is not called when nothing
+// closes. Spans take their times from the events, not from their arrival.
+func (t *Tracker) Apply(src translate.Source, events []provider.Event, emit Emit) error {
+	t.step.Lock()
+	defer t.step.Unlock()
+	spans, commit := t.plan(src, events)
+	return emitThenCommit(spans, commit, emit)
+}
+
+// Expire emits, marked incomplete and ended at now, the lifecycles open for
+// longer than the timeout (and the oldest beyond maxOpen), and forgets them
+// once emit accepted them; see Apply.
+func (t *Tracker) Expire(now time.Time, emit Emit) error {
+	t.step.Lock()
+	defer t.step.Unlock()
+	spans, commit := t.expire(now)
+	return emitThenCommit(spans, commit, emit)
+}
+
+func emitThenCommit(spans ptrace.Traces, commit func(), emit Emit) error {
+	if spans.SpanCount() > 0 {
+		if err := emit(spans); err != nil {
+			return err
+		}
+	}
+	commit()
+	return nil
+}
+
+// plan returns the spans that events close, without changing what is open;
+// commit applies the events' transitions.
+func (t *Tracker) plan(src translate.Source, events []provider.Event) (spans ptrace.Traces, commit func()) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p := &plan{tracker: t, src: src, spans: ptrace.NewTraces()}
@@ -122,7 +159,7 @@ func (t *Tracker) Plan(src translate.Source, events []provider.Event) (spans ptr
 	}
 }
 
-// plan is the state of one Plan: the tracker's open lifecycles as the
+// plan is the state of one Tracker.plan: the tracker's open lifecycles as the
 // events seen so far changed them.
 type plan struct {
 	tracker *Tracker
@@ -323,9 +360,9 @@ func (p *plan) step(tr *provider.Transition) {
 	p.put(tr.Root, root)
 }
 
-// Expire returns, marked incomplete and ended at now, the lifecycles open for
-// longer than the timeout; commit forgets them once they were accepted.
-func (t *Tracker) Expire(now time.Time) (spans ptrace.Traces, commit func()) {
+// expire returns, marked incomplete and ended at now, the lifecycles open
+// for longer than the timeout; commit forgets them.
+func (t *Tracker) expire(now time.Time) (spans ptrace.Traces, commit func()) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	spans = ptrace.NewTraces()

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -34,13 +35,13 @@ func only(t *testing.T, td ptrace.Traces) ptrace.Span {
 
 func TestStartThenEnd(t *testing.T) {
 	tr := NewTracker(time.Hour, 1000)
-	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "demo.thing", Start: t0, Attributes: map[string]string{"a": "1"}})})
+	spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "demo.thing", Start: t0, Attributes: map[string]string{"a": "1"}})})
 	require.Equal(t, 0, spans.SpanCount())
 	require.Equal(t, 0, tr.Open(), "nothing changes before commit")
 	commit()
 	require.Equal(t, 1, tr.Open())
 
-	spans, commit = tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "demo.thing", End: t0.Add(time.Minute), Failed: true, Message: "boom", Attributes: map[string]string{"b": "2"}})})
+	spans, commit = tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "demo.thing", End: t0.Add(time.Minute), Failed: true, Message: "boom", Attributes: map[string]string{"b": "2"}})})
 	s := only(t, spans)
 	traceID, spanID := traceids.Root(root)
 	require.Equal(t, traceID, s.TraceID())
@@ -60,7 +61,7 @@ func TestStartThenEnd(t *testing.T) {
 func TestChildSpan(t *testing.T) {
 	tr := NewTracker(time.Hour, 1000)
 	key := root + "/part/7"
-	spans, _ := tr.Plan(src, []provider.Event{
+	spans, _ := tr.plan(src, []provider.Event{
 		ev(provider.Transition{Key: key, Root: root, Name: "demo.part", Start: t0}),
 		ev(provider.Transition{Key: key, Root: root, Name: "demo.part", End: t0.Add(time.Second)}),
 	})
@@ -73,11 +74,11 @@ func TestChildSpan(t *testing.T) {
 
 func TestLateStartMovesStartEarlier(t *testing.T) {
 	tr := NewTracker(time.Hour, 1000)
-	_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0.Add(time.Minute)})})
+	_, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0.Add(time.Minute)})})
 	commit()
-	_, commit = tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0})})
+	_, commit = tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0})})
 	commit()
-	spans, _ := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(time.Hour)})})
+	spans, _ := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(time.Hour)})})
 	require.Equal(t, pcommon.NewTimestampFromTime(t0), only(t, spans).StartTimestamp())
 }
 
@@ -85,11 +86,11 @@ func TestLateStartMovesStartEarlier(t *testing.T) {
 // complete span, built from the events' times.
 func TestEndBeforeStartWaitsForIt(t *testing.T) {
 	tr := NewTracker(time.Hour, 1000)
-	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(time.Minute), Failed: true, Message: "m"})})
+	spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(time.Minute), Failed: true, Message: "m"})})
 	require.Equal(t, 0, spans.SpanCount())
 	commit()
 	require.Equal(t, 1, tr.Open())
-	spans, commit = tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0, Attributes: map[string]string{"a": "1"}})})
+	spans, commit = tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0, Attributes: map[string]string{"a": "1"}})})
 	s := only(t, spans)
 	require.Equal(t, pcommon.NewTimestampFromTime(t0), s.StartTimestamp())
 	require.Equal(t, pcommon.NewTimestampFromTime(t0.Add(time.Minute)), s.EndTimestamp())
@@ -102,11 +103,11 @@ func TestEndBeforeStartWaitsForIt(t *testing.T) {
 // An end whose start never comes is emitted at the timeout, marked.
 func TestEndWithoutStartIsIncompleteAtTimeout(t *testing.T) {
 	tr := NewTracker(time.Hour, 1000)
-	_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0})})
+	_, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0})})
 	commit()
-	spans, _ := tr.Expire(t0.Add(30 * time.Minute))
+	spans, _ := tr.expire(t0.Add(30 * time.Minute))
 	require.Equal(t, 0, spans.SpanCount(), "not yet")
-	spans, commit = tr.Expire(t0.Add(time.Hour + time.Second))
+	spans, commit = tr.expire(t0.Add(time.Hour + time.Second))
 	s := only(t, spans)
 	require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
 	require.Equal(t, pcommon.NewTimestampFromTime(t0), s.StartTimestamp())
@@ -119,9 +120,9 @@ func TestEndWithoutStartIsIncompleteAtTimeout(t *testing.T) {
 // alone and marked, the new stay opens.
 func TestWaitingEndThenLaterStart(t *testing.T) {
 	tr := NewTracker(time.Hour, 1000)
-	_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0})})
+	_, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0})})
 	commit()
-	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0.Add(time.Minute)})})
+	spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0.Add(time.Minute)})})
 	s := only(t, spans)
 	require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
 	require.Equal(t, pcommon.NewTimestampFromTime(t0), s.EndTimestamp())
@@ -131,12 +132,12 @@ func TestWaitingEndThenLaterStart(t *testing.T) {
 
 func TestExpire(t *testing.T) {
 	tr := NewTracker(time.Hour, 1000)
-	_, commit := tr.Plan(src, []provider.Event{
+	_, commit := tr.plan(src, []provider.Event{
 		ev(provider.Transition{Key: root, Name: "n", Start: t0}),
 		ev(provider.Transition{Key: "demo/thing/2", Name: "n", Start: t0.Add(30 * time.Minute)}),
 	})
 	commit()
-	spans, commit := tr.Expire(t0.Add(time.Hour + time.Second))
+	spans, commit := tr.expire(t0.Add(time.Hour + time.Second))
 	s := only(t, spans)
 	traceID, _ := traceids.Root(root)
 	require.Equal(t, traceID, s.TraceID())
@@ -147,9 +148,45 @@ func TestExpire(t *testing.T) {
 	require.Equal(t, 1, tr.Open())
 }
 
+// Apply and Expire change what is open only once emit accepted the spans,
+// and do not call it when nothing closes.
+func TestApplyAndExpireCommitWhatWasAccepted(t *testing.T) {
+	tr := NewTracker(time.Hour, 1000)
+	var emitted []int
+	refuse := errors.New("refused")
+	emit := func(err error) Emit {
+		return func(spans ptrace.Traces) error {
+			emitted = append(emitted, spans.SpanCount())
+			return err
+		}
+	}
+	start := []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0})}
+	end := []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(time.Minute)})}
+
+	require.NoError(t, tr.Apply(src, start, emit(refuse)))
+	require.Empty(t, emitted, "a start closes nothing: nothing to emit")
+	require.Equal(t, 1, tr.Open())
+	require.ErrorIs(t, tr.Apply(src, end, emit(refuse)), refuse)
+	require.Equal(t, 1, tr.Open(), "the refused end leaves the lifecycle open, for the retry")
+	require.NoError(t, tr.Apply(src, end, emit(nil)))
+	require.Equal(t, 0, tr.Open())
+	require.Equal(t, []int{1, 1}, emitted)
+
+	again := []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0.Add(2 * time.Minute)})}
+	require.NoError(t, tr.Apply(src, again, emit(nil)))
+	require.Equal(t, 1, tr.Open())
+	late := t0.Add(3 * time.Hour)
+	require.ErrorIs(t, tr.Expire(late, emit(refuse)), refuse)
+	require.Equal(t, 1, tr.Open(), "kept until the expired span was accepted")
+	require.NoError(t, tr.Expire(late, emit(nil)))
+	require.Equal(t, 0, tr.Open())
+	require.NoError(t, tr.Expire(late, emit(refuse)), "nothing left to expire: emit is not called")
+	require.Equal(t, []int{1, 1, 1, 1}, emitted)
+}
+
 func TestEventsWithoutLifecycle(t *testing.T) {
 	tr := NewTracker(time.Hour, 1000)
-	spans, commit := tr.Plan(src, []provider.Event{{Type: "x"}})
+	spans, commit := tr.plan(src, []provider.Event{{Type: "x"}})
 	require.Equal(t, 0, spans.SpanCount())
 	commit()
 	require.Equal(t, 0, tr.Open())
@@ -175,7 +212,7 @@ func TestPerStartStaysAreSeparateSpans(t *testing.T) {
 	out := func(at time.Time) provider.Transition {
 		return provider.Transition{Key: slot, Root: root, Name: "presence", End: at, PerStart: true}
 	}
-	spans, _ := tr.Plan(src, []provider.Event{ev(in(t0)), ev(out(t0.Add(time.Minute))), ev(in(t0.Add(2 * time.Minute))), ev(out(t0.Add(3 * time.Minute)))})
+	spans, _ := tr.plan(src, []provider.Event{ev(in(t0)), ev(out(t0.Add(time.Minute))), ev(in(t0.Add(2 * time.Minute))), ev(out(t0.Add(3 * time.Minute)))})
 	got := spansByName(spans)["presence"]
 	require.Len(t, got, 2)
 	require.Equal(t, traceids.Child(slot+"/"+t0.Format(time.RFC3339Nano)), got[0].SpanID())
@@ -188,7 +225,7 @@ func TestPerStartRejoinWithoutLeaveClosesTheFirstIncomplete(t *testing.T) {
 	in := func(at time.Time) provider.Transition {
 		return provider.Transition{Key: root + "/presence/p1", Root: root, Name: "presence", Start: at, PerStart: true}
 	}
-	spans, commit := tr.Plan(src, []provider.Event{ev(in(t0)), ev(in(t0.Add(time.Minute)))})
+	spans, commit := tr.plan(src, []provider.Event{ev(in(t0)), ev(in(t0.Add(time.Minute)))})
 	s := only(t, spans)
 	require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
 	require.Equal(t, pcommon.NewTimestampFromTime(t0.Add(time.Minute)), s.EndTimestamp())
@@ -198,9 +235,9 @@ func TestPerStartRejoinWithoutLeaveClosesTheFirstIncomplete(t *testing.T) {
 
 func TestEndOlderThanTheOpenStartIsALoneSpan(t *testing.T) {
 	tr := NewTracker(time.Hour, 1000)
-	_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0})})
+	_, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0})})
 	commit()
-	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(-time.Minute)})})
+	spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(-time.Minute)})})
 	s := only(t, spans)
 	require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
 	commit()
@@ -223,12 +260,12 @@ func TestStepsBecomePhasesWhenTheRootEnds(t *testing.T) {
 		{rootStart(t0.Add(time.Minute)), phase(t0.Add(time.Minute), "waiting")},
 	}
 	for _, d := range deliveries {
-		spans, commit := tr.Plan(src, []provider.Event{ev(d...)})
+		spans, commit := tr.plan(src, []provider.Event{ev(d...)})
 		require.Equal(t, 0, spans.SpanCount())
 		commit()
 	}
 	require.Equal(t, 1, tr.Open(), "phases live inside their root")
-	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(10 * time.Minute)})})
+	spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(10 * time.Minute)})})
 	commit()
 	byName := spansByName(spans)
 	rootSpan := byName["thing"][0]
@@ -248,7 +285,7 @@ func TestStepsBecomePhasesWhenTheRootEnds(t *testing.T) {
 
 func TestStepWithoutOpenRootChangesNothing(t *testing.T) {
 	tr := NewTracker(time.Hour, 1000)
-	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root + "/state", Root: root, Name: "s", Step: t0})})
+	spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root + "/state", Root: root, Name: "s", Step: t0})})
 	commit()
 	require.Equal(t, 0, spans.SpanCount())
 	require.Equal(t, 0, tr.Open())
@@ -259,9 +296,9 @@ func TestRootEndClosesOpenChildren(t *testing.T) {
 	child := provider.Transition{Key: root + "/presence/p1", Root: root, Name: "presence", Start: t0.Add(time.Minute), PerStart: true, EndsWithRoot: true}
 	after := provider.Transition{Key: root + "/processing", Root: root, Name: "processing", Start: t0.Add(time.Minute)}
 	other := provider.Transition{Key: "demo/thing/2/presence/p1", Root: "demo/thing/2", Name: "presence", Start: t0, EndsWithRoot: true}
-	_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", Start: t0}, child, after, other)})
+	_, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", Start: t0}, child, after, other)})
 	commit()
-	spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(time.Hour)})})
+	spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(time.Hour)})})
 	commit()
 	byName := spansByName(spans)
 	require.Len(t, byName["thing"], 1)
@@ -285,13 +322,13 @@ func TestLateStartsAfterTheSpanWasEmitted(t *testing.T) {
 	}
 	total := 0
 	for _, d := range deliveries {
-		spans, commit := tr.Plan(src, []provider.Event{ev(d)})
+		spans, commit := tr.plan(src, []provider.Event{ev(d)})
 		total += spans.SpanCount()
 		commit()
 	}
 	require.Equal(t, 1, total)
 	require.Equal(t, 0, tr.Open())
-	spans, commit := tr.Expire(t0.Add(2 * time.Hour))
+	spans, commit := tr.expire(t0.Add(2 * time.Hour))
 	require.Equal(t, 0, spans.SpanCount(), "nothing reopened to expire")
 	commit()
 	require.Empty(t, tr.closed, "what was closed is forgotten after the timeout")
@@ -303,12 +340,12 @@ func TestNewStayAfterAClosedOne(t *testing.T) {
 	slot := provider.Transition{Key: root + "/p/1", Root: root, Name: "p", PerStart: true}
 	in, out := slot, slot
 	in.Start, out.End = t0, t0.Add(time.Minute)
-	spans, commit := tr.Plan(src, []provider.Event{ev(in), ev(out)})
+	spans, commit := tr.plan(src, []provider.Event{ev(in), ev(out)})
 	commit()
 	require.Equal(t, 1, spans.SpanCount())
 	again := slot
 	again.Start = t0.Add(2 * time.Minute)
-	_, commit = tr.Plan(src, []provider.Event{ev(again)})
+	_, commit = tr.plan(src, []provider.Event{ev(again)})
 	commit()
 	require.Equal(t, 1, tr.Open())
 }
@@ -318,10 +355,10 @@ func TestNewStayAfterAClosedOne(t *testing.T) {
 func TestMaxOpenEvictsTheOldest(t *testing.T) {
 	tr := NewTracker(time.Hour, 2)
 	for i := range 4 {
-		_, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: fmt.Sprint("demo/thing/", i), Name: "n", Start: t0.Add(time.Duration(i) * time.Minute)})})
+		_, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: fmt.Sprint("demo/thing/", i), Name: "n", Start: t0.Add(time.Duration(i) * time.Minute)})})
 		commit()
 	}
-	spans, commit := tr.Expire(t0.Add(5 * time.Minute)) // none is past the timeout
+	spans, commit := tr.expire(t0.Add(5 * time.Minute)) // none is past the timeout
 	require.Equal(t, 2, spans.SpanCount())
 	commit()
 	require.Equal(t, 2, tr.Open())
@@ -337,7 +374,7 @@ func TestStateStaysBounded(t *testing.T) {
 	tr := NewTracker(time.Hour, 3)
 	for i := range 10 {
 		k := fmt.Sprint("demo/thing/1/utterance/", i)
-		spans, commit := tr.Plan(src, []provider.Event{ev(provider.Transition{Key: k, Root: root, Name: "u", Start: t0, End: t0.Add(time.Second)})})
+		spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: k, Root: root, Name: "u", Start: t0, End: t0.Add(time.Second)})})
 		require.Equal(t, 1, spans.SpanCount())
 		commit()
 	}
@@ -345,14 +382,14 @@ func TestStateStaysBounded(t *testing.T) {
 	require.Zero(t, tr.Open())
 	for i := range 10 {
 		k := fmt.Sprint("demo/thing/", i)
-		_, commit := tr.Plan(src, []provider.Event{
+		_, commit := tr.plan(src, []provider.Event{
 			ev(provider.Transition{Key: k, Name: "n", Start: t0}),
 			ev(provider.Transition{Key: k, Name: "n", End: t0.Add(time.Duration(i) * time.Second)}),
 		})
 		commit()
 	}
 	require.Len(t, tr.closed, 10)
-	_, commit := tr.Expire(t0.Add(time.Minute))
+	_, commit := tr.expire(t0.Add(time.Minute))
 	commit()
 	require.Len(t, tr.closed, 3, "bounded by max_open")
 	_, ok := tr.closed["demo/thing/9"]

@@ -22,7 +22,7 @@ func storedTracker(t *testing.T, client storage.Client) *Tracker {
 }
 
 func planCommit(tr *Tracker, trs ...provider.Transition) int {
-	spans, commit := tr.Plan(src, []provider.Event{ev(trs...)})
+	spans, commit := tr.plan(src, []provider.Event{ev(trs...)})
 	commit()
 	return spans.SpanCount()
 }
@@ -41,7 +41,7 @@ func TestRestartGoesOnFromTheStorage(t *testing.T) {
 
 	after := storedTracker(t, client) // a new process over the same storage
 	require.Equal(t, 1, after.Open(), "loaded at start")
-	spans, commit := after.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(time.Hour)})})
+	spans, commit := after.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(time.Hour)})})
 	commit()
 	byName := spansByName(spans)
 	require.Len(t, byName["thing"], 1)
@@ -60,14 +60,14 @@ func TestReplicasShareLifecycles(t *testing.T) {
 	client := storagetest.NewMapClient()
 	a, b := storedTracker(t, client), storedTracker(t, client)
 	require.Zero(t, planCommit(a, provider.Transition{Key: root, Name: "thing", Start: t0}))
-	spans, commit := b.Plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(time.Minute)})})
+	spans, commit := b.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(time.Minute)})})
 	commit()
 	s := only(t, spans)
 	require.Equal(t, pcommon.NewTimestampFromTime(t0), s.StartTimestamp())
 	_, incomplete := s.Attributes().Get(AttrIncomplete)
 	require.False(t, incomplete)
 
-	expired, commit := a.Expire(t0.Add(2 * time.Hour))
+	expired, commit := a.expire(t0.Add(2 * time.Hour))
 	require.Zero(t, expired.SpanCount(), "closed by the other replica")
 	commit()
 	require.Zero(t, a.Open())
@@ -81,7 +81,7 @@ func TestExpiryIsWrittenAndItsRecordGoesStale(t *testing.T) {
 	require.NoError(t, client.Set(ctx, "dedup/x", []byte("other state")))
 	require.NoError(t, client.Set(ctx, closedPrefix+"unreadable", []byte("not a time")))
 	ended := t0.Add(time.Hour + time.Second)
-	spans, commit := tr.Expire(ended)
+	spans, commit := tr.expire(ended)
 	require.Equal(t, 1, spans.SpanCount())
 	commit()
 	require.Zero(t, storedTracker(t, client).Open(), "an expired lifecycle is not loaded again")
