@@ -62,11 +62,11 @@ type step struct {
 // Tracker keeps the open lifecycles in memory. Its zero value is not usable:
 // use NewTracker.
 type Tracker struct {
-	// step makes plan, emit and commit one step (see Apply); mu guards the
-	// maps, also for those who only read them (Open).
-	step sync.Mutex
-	mu   sync.Mutex
-	open map[string]open
+	// applying makes plan, emit and commit one step (see Apply); mu guards
+	// the maps, also for those who only read them (Open).
+	applying sync.Mutex
+	mu       sync.Mutex
+	open     map[string]open
 	// closed remembers, until the timeout, where each emitted span ended, so
 	// that a start arriving after its span was emitted does not open it anew.
 	closed  map[string]time.Time
@@ -100,8 +100,8 @@ type Emit func(spans ptrace.Traces) error
 // side by side would each miss the other. emit is not called when nothing
 // closes. Spans take their times from the events, not from their arrival.
 func (t *Tracker) Apply(src translate.Source, events []provider.Event, emit Emit) error {
-	t.step.Lock()
-	defer t.step.Unlock()
+	t.applying.Lock()
+	defer t.applying.Unlock()
 	spans, commit := t.plan(src, events)
 	return emitThenCommit(spans, commit, emit)
 }
@@ -110,8 +110,8 @@ func (t *Tracker) Apply(src translate.Source, events []provider.Event, emit Emit
 // longer than the timeout (and the oldest beyond maxOpen), and forgets them
 // once emit accepted them; see Apply.
 func (t *Tracker) Expire(now time.Time, emit Emit) error {
-	t.step.Lock()
-	defer t.step.Unlock()
+	t.applying.Lock()
+	defer t.applying.Unlock()
 	spans, commit := t.expire(now)
 	return emitThenCommit(spans, commit, emit)
 }
