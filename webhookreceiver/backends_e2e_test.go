@@ -57,10 +57,9 @@ func waitHTTP(t *testing.T, url string) {
 // by service.name and event name in VictoriaLogs, the bot's and the
 // conference's traces by the IDs of the README's formula in Jaeger.
 func TestE2EBackends(t *testing.T) {
-	bin, vlogs, jaeger := os.Getenv("OTELCOL_EVENTHOOKS"), os.Getenv("VICTORIA_LOGS"), os.Getenv("JAEGER")
-	require.NotEmpty(t, bin, "run `make e2e`")
-	require.NotEmpty(t, vlogs, "run `make e2e`: VICTORIA_LOGS names the victoria-logs binary")
-	require.NotEmpty(t, jaeger, "run `make e2e`: JAEGER names the jaeger binary")
+	bin := fromMake(t, "OTELCOL_EVENTHOOKS", "the distribution's binary")
+	vlogs := fromMake(t, "VICTORIA_LOGS", "the victoria-logs binary")
+	jaeger := fromMake(t, "JAEGER", "the jaeger binary")
 	dir := t.TempDir()
 
 	vlPort := freePort(t)

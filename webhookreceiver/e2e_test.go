@@ -29,8 +29,7 @@ import (
 // OTELCOL_EVENTHOOKS) on loopback with the file exporter, sends signed
 // deliveries over HTTP, and reads what the exporter wrote.
 func TestE2E(t *testing.T) {
-	bin := os.Getenv("OTELCOL_EVENTHOOKS")
-	require.NotEmpty(t, bin, "OTELCOL_EVENTHOOKS names the distribution's binary; run `make e2e`")
+	bin := fromMake(t, "OTELCOL_EVENTHOOKS", "the distribution's binary")
 	dir := t.TempDir()
 	port := freePort(t)
 	logsFile := filepath.Join(dir, "logs.jsonl")
@@ -145,8 +144,7 @@ service:
 // rest, and the platform's retries of what came before: one complete root
 // span with the right start comes out, and no record twice.
 func TestE2ERestart(t *testing.T) {
-	bin := os.Getenv("OTELCOL_EVENTHOOKS")
-	require.NotEmpty(t, bin, "OTELCOL_EVENTHOOKS names the distribution's binary; run `make e2e`")
+	bin := fromMake(t, "OTELCOL_EVENTHOOKS", "the distribution's binary")
 	dir := t.TempDir()
 	port := freePort(t)
 	logsFile, tracesFile := filepath.Join(dir, "logs.jsonl"), filepath.Join(dir, "traces.jsonl")
@@ -292,6 +290,15 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// fromMake returns the path `make e2e` passes in the environment variable
+// name, which names what.
+func fromMake(t *testing.T, name, what string) string {
+	t.Helper()
+	path := os.Getenv(name)
+	require.NotEmpty(t, path, name+" names "+what+"; run `make e2e`")
+	return path
 }
 
 func freePort(t *testing.T) int {

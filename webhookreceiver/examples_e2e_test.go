@@ -18,8 +18,7 @@ import (
 // redis_storage, which this build cannot include: it is validated with
 // file_storage in its place.
 func TestE2EExamplesValidate(t *testing.T) {
-	bin := os.Getenv("OTELCOL_EVENTHOOKS")
-	require.NotEmpty(t, bin, "OTELCOL_EVENTHOOKS names the distribution's binary; run `make e2e`")
+	bin := fromMake(t, "OTELCOL_EVENTHOOKS", "the distribution's binary")
 	files, err := filepath.Glob(filepath.Join("..", "examples", "*.yaml"))
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(files), 9)
