@@ -102,8 +102,9 @@ type Emit func(spans ptrace.Traces) error
 func (t *Tracker) Apply(src translate.Source, events []provider.Event, emit Emit) error {
 	t.applying.Lock()
 	defer t.applying.Unlock()
-	spans, commit := t.plan(src, events)
-	return emitThenCommit(spans, commit, emit)
+	var p plan // on the stack: a delivery's plan is gone once applied
+	t.fill(&p, src, events)
+	return emitThenCommit(p.spans, p.commit, emit)
 }
 
 // Expire emits, marked incomplete and ended at now, the lifecycles open for
@@ -116,8 +117,10 @@ func (t *Tracker) Expire(now time.Time, emit Emit) error {
 	return emitThenCommit(spans, commit, emit)
 }
 
+// emitThenCommit emits spans, unless there are none (or, never made, they
+// are the zero Traces), and commits once they were accepted.
 func emitThenCommit(spans ptrace.Traces, commit func(), emit Emit) error {
-	if spans.SpanCount() > 0 {
+	if spans != (ptrace.Traces{}) && spans.SpanCount() > 0 {
 		if err := emit(spans); err != nil {
 			return err
 		}
@@ -127,11 +130,19 @@ func emitThenCommit(spans ptrace.Traces, commit func(), emit Emit) error {
 }
 
 // plan returns the spans that events close, without changing what is open;
-// commit applies the events' transitions.
+// commit applies the events' transitions. It is Apply's two steps apart,
+// for the package's tests.
 func (t *Tracker) plan(src translate.Source, events []provider.Event) (spans ptrace.Traces, commit func()) {
+	p := &plan{}
+	t.fill(p, src, events)
+	return p.traces(), p.commit
+}
+
+// fill plans, into p, the spans that events close.
+func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	p := &plan{tracker: t, src: src, spans: ptrace.NewTraces()}
+	p.tracker, p.src = t, src
 	for i := range events {
 		for j := range events[i].Transitions {
 			tr := &events[i].Transitions[j]
@@ -142,21 +153,24 @@ func (t *Tracker) plan(src translate.Source, events []provider.Event) (spans ptr
 			}
 		}
 	}
-	return p.spans, func() {
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		for key, c := range p.changes {
-			if c == nil {
-				delete(t.open, key)
-			} else {
-				t.open[key] = *c
-			}
+}
+
+// commit applies the planned changes to the tracker and its storage.
+func (p *plan) commit() {
+	t := p.tracker
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for key, c := range p.changes {
+		if c == nil {
+			delete(t.open, key)
+		} else {
+			t.open[key] = *c
 		}
-		for key, end := range p.closed {
-			t.closed[key] = end
-		}
-		t.write(p.changes, p.closed)
 	}
+	for key, end := range p.closed {
+		t.closed[key] = end
+	}
+	t.write(p.changes, p.closed)
 }
 
 // plan is the state of one Tracker.plan: the tracker's open lifecycles as the
@@ -166,12 +180,21 @@ type plan struct {
 	src     translate.Source
 	changes map[string]*open     // key -> new state; nil closes it (made on first use)
 	closed  map[string]time.Time // made on first use
-	spans   ptrace.Traces
+	spans   ptrace.Traces        // made on first use (see traces)
+}
+
+// traces returns the spans planned so far, made on first use: most
+// deliveries close nothing.
+func (p *plan) traces() ptrace.Traces {
+	if p.spans == (ptrace.Traces{}) {
+		p.spans = ptrace.NewTraces()
+	}
+	return p.spans
 }
 
 // emit writes the span of o under key, ended at end, and remembers it closed.
 func (p *plan) emit(key string, o open, end time.Time, failed bool, message string) {
-	appendSpan(p.spans, key, o, end, failed, message)
+	appendSpan(p.traces(), key, o, end, failed, message)
 	if p.closed == nil {
 		p.closed = map[string]time.Time{}
 	}
@@ -237,7 +260,7 @@ func (p *plan) span(tr *provider.Transition) {
 			// A new stay while the last one never ended: that one is
 			// closed, incomplete, where the new one starts.
 			cur.attrs = merged(cur.attrs, incomplete)
-			appendSpan(p.spans, tr.Key, cur, tr.Start, false, "")
+			appendSpan(p.traces(), tr.Key, cur, tr.Start, false, "")
 			cur = p.newOpen(tr, tr.Start)
 		case tr.Start.Before(cur.start): // a start that arrived late
 			cur.start = tr.Start
@@ -260,7 +283,7 @@ func (p *plan) span(tr *provider.Transition) {
 	case !wasOpen:
 		// Started and ended at once (an utterance): a span of its own, with
 		// nothing to remember; a retry of it is a duplicate delivery.
-		appendSpan(p.spans, tr.Key, cur, tr.End, tr.Failed, tr.Message)
+		appendSpan(p.traces(), tr.Key, cur, tr.End, tr.Failed, tr.Message)
 	default:
 		p.emit(tr.Key, cur, tr.End, tr.Failed, tr.Message)
 		p.del(tr.Key)
@@ -317,7 +340,7 @@ func (p *plan) startWaitingEnd(tr *provider.Transition, waiting open) {
 		// The start of a later stay: the waiting end will never be paired.
 		waiting.start = waiting.end
 		waiting.attrs = merged(waiting.attrs, incomplete)
-		appendSpan(p.spans, tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
+		appendSpan(p.traces(), tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
 		next := p.newOpen(tr, tr.Start)
 		next.attrs = tr.Attributes
 		p.put(tr.Key, next)
@@ -329,7 +352,7 @@ func (p *plan) startWaitingEnd(tr *provider.Transition, waiting open) {
 func (p *plan) lone(tr *provider.Transition) {
 	o := p.newOpen(tr, tr.End)
 	o.attrs = merged(tr.Attributes, incomplete)
-	appendSpan(p.spans, tr.Key, o, tr.End, tr.Failed, tr.Message)
+	appendSpan(p.traces(), tr.Key, o, tr.End, tr.Failed, tr.Message)
 }
 
 func (p *plan) newOpen(tr *provider.Transition, start time.Time) open {
