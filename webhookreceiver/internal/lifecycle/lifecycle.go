@@ -173,8 +173,8 @@ func (p *plan) commit() {
 	t.write(p.changes, p.closed)
 }
 
-// plan is the state of one Tracker.plan: the tracker's open lifecycles as the
-// events seen so far changed them.
+// plan is the state of one planning (Apply's, or the two-phase plan's): the
+// tracker's open lifecycles as the events seen so far changed them.
 type plan struct {
 	tracker *Tracker
 	src     translate.Source
