@@ -30,9 +30,11 @@ run: build
 ## test: everything CI runs: lint, unit tests with the race detector and the fuzz seeds, e2e
 test: lint unit e2e
 
-## unit: the Go tests of the module, with the race detector (fuzz targets run their seeds)
+## unit: the Go tests of the module, with the race detector (fuzz targets run their seeds),
+## then the allocation limits, which only hold without it
 unit: redis-server
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run '^TestDeliveryAllocations$$' ./webhookreceiver/
 
 ## redis-server: the replica tests run a real one, from Debian's packages
 redis-server:

@@ -19,16 +19,7 @@ import (
 func BenchmarkDelivery(b *testing.B) {
 	for _, p := range loadgen.Platforms() {
 		b.Run(p.Name, func(b *testing.B) {
-			cfg := createDefaultConfig().(*Config)
-			if err := confmap.NewFromStringMap(loadgen.Config("127.0.0.1:0")).Unmarshal(cfg); err != nil {
-				b.Fatal(err)
-			}
-			r, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), func() {})
-			if err != nil {
-				b.Fatal(err)
-			}
-			r.logs, r.traces = consumertest.NewNop(), consumertest.NewNop()
-
+			r := newLoadReceiver(b)
 			const batch = 512
 			reqs := make([]*http.Request, batch)
 			w := &discardWriter{header: http.Header{}}
@@ -56,6 +47,22 @@ func BenchmarkDelivery(b *testing.B) {
 			}
 		})
 	}
+}
+
+// newLoadReceiver is the receiver `make bench` loads: every platform on,
+// with loadgen's secrets, into nop consumers; its handler is called directly.
+func newLoadReceiver(tb testing.TB) *webhookReceiver {
+	tb.Helper()
+	cfg := createDefaultConfig().(*Config)
+	if err := confmap.NewFromStringMap(loadgen.Config("127.0.0.1:0")).Unmarshal(cfg); err != nil {
+		tb.Fatal(err)
+	}
+	r, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), func() {})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r.logs, r.traces = consumertest.NewNop(), consumertest.NewNop()
+	return r
 }
 
 // discardWriter is the least a ResponseWriter can be, so that the benchmark

@@ -35,14 +35,15 @@ const (
 var outcomes = []string{outcomeAccepted, outcomeDuplicate, outcomeUnauthorized, outcomeBadRequest, outcomeTooLarge, outcomeRefused, outcomeFailed}
 
 // metricOptions are the attribute sets a route records its deliveries with,
-// made once: building them per request would cost more than the rest of
-// the telemetry.
-func metricOptions(providerKey string) (byProvider metric.MeasurementOption, byOutcome map[string]metric.MeasurementOption) {
-	byOutcome = make(map[string]metric.MeasurementOption, len(outcomes))
+// made once, and as the option slices the instruments take: building the
+// sets per request would cost more than the rest of the telemetry, and a
+// slice made at the call escapes through the instrument's interface.
+func metricOptions(providerKey string) (byProvider []metric.RecordOption, byOutcome map[string][]metric.AddOption) {
+	byOutcome = make(map[string][]metric.AddOption, len(outcomes))
 	for _, o := range outcomes {
-		byOutcome[o] = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", o), attribute.String("provider", providerKey)))
+		byOutcome[o] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", o), attribute.String("provider", providerKey)))}
 	}
-	return metric.WithAttributeSet(attribute.NewSet(attribute.String("provider", providerKey))), byOutcome
+	return []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("provider", providerKey)))}, byOutcome
 }
 
 // retryAfter is what a refused delivery is told to wait, in seconds.
@@ -76,8 +77,8 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 	start := time.Now()
 	a := r.deliver(req.Context(), rt, req, subpath)
-	r.telemetry.ReceiverWebhookDeliveries.Add(req.Context(), 1, rt.outcomes[a.outcome])
-	r.telemetry.ReceiverWebhookDeliveryDuration.Record(req.Context(), time.Since(start).Seconds(), rt.byProvider)
+	r.telemetry.ReceiverWebhookDeliveries.Add(req.Context(), 1, rt.outcomes[a.outcome]...)
+	r.telemetry.ReceiverWebhookDeliveryDuration.Record(req.Context(), time.Since(start).Seconds(), rt.byProvider...)
 
 	if a.status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfter)
@@ -135,14 +136,15 @@ func (r *webhookReceiver) route(path string) (rt *route, subpath string, ok bool
 // deliver runs one delivery through the data flow: read, verify, decode,
 // dedup, translate, consume, remember.
 func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Request, subpath string) answer {
-	buf := bodyBuffers.Get().(*[]byte)
+	pd := deliveries.Get().(*pooledDelivery)
 	defer func() {
-		if cap(*buf) <= maxPooledBody { // a rare large body is not kept
-			bodyBuffers.Put(buf)
+		pd.delivery = provider.Delivery{}
+		if cap(pd.body) <= maxPooledBody { // a rare large body is not kept
+			deliveries.Put(pd)
 		}
 	}()
-	body, err := readBody(req.Body, req.ContentLength, r.cfg.MaxRequestBodySize, (*buf)[:0])
-	*buf = body[:0]
+	body, err := readBody(req.Body, req.ContentLength, r.cfg.MaxRequestBodySize, pd.body[:0])
+	pd.body = body[:0]
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -150,7 +152,8 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 		}
 		return answer{http.StatusBadRequest, outcomeBadRequest, "reading the body: " + err.Error()}
 	}
-	d := &provider.Delivery{Header: req.Header, URL: req.URL, Subpath: subpath, Body: body, Received: r.now()}
+	d := &pd.delivery
+	*d = provider.Delivery{Header: req.Header, URL: req.URL, Subpath: subpath, Body: body, Received: r.now()}
 
 	if err := rt.provider.Verify(d); err != nil {
 		return answer{http.StatusUnauthorized, outcomeUnauthorized, rt.src.Provider + ": " + err.Error()}
@@ -356,10 +359,17 @@ func (r *webhookReceiver) remember(ctx context.Context, keys []string, signals d
 
 const maxPooledBody = 64 << 10
 
-// bodyBuffers keeps the buffers bodies are read into: nothing decoded
-// refers to them (strings are copied into pdata), so they are reused once
-// the delivery is answered.
-var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+// pooledDelivery is what a delivery reuses: the buffer its body is read into
+// and the Delivery handed to the platform, which would otherwise go to the
+// heap through the Provider interface. Nothing decoded refers to either
+// (strings are copied into pdata, and no platform keeps the *Delivery), so
+// both are reused once the delivery is answered.
+type pooledDelivery struct {
+	body     []byte
+	delivery provider.Delivery
+}
+
+var deliveries = sync.Pool{New: func() any { return &pooledDelivery{body: make([]byte, 0, 4096)} }}
 
 // readBody reads at most limit bytes into buf; more is a
 // *http.MaxBytesError. The confighttp server bounds the body too; this keeps

@@ -37,8 +37,8 @@ type route struct {
 	provider provider.Provider
 	src      translate.Source
 	// byProvider and outcomes are the route's metric attributes.
-	byProvider metric.MeasurementOption
-	outcomes   map[string]metric.MeasurementOption
+	byProvider []metric.RecordOption
+	outcomes   map[string][]metric.AddOption
 }
 
 // webhookReceiver is one component: one HTTP server feeding a logs and/or a
