@@ -12,6 +12,13 @@ DIST_DIR    := .build/otelcol-eventhooks
 DIST        := $(DIST_DIR)/otelcol-eventhooks
 CONFIG      ?= examples/default.yaml
 
+# The yardstick of DESIGN.md §9 under load: the contrib webhookevent receiver
+# in a distribution of the same shape. The module mirror holds it only at
+# v0.156.0, which needs the collector of its own release: its own ocb.
+WEBHOOKEVENT_OCB_VERSION := v0.156.0
+WEBHOOKEVENT_OCB         := .build/tools/ocb-$(WEBHOOKEVENT_OCB_VERSION)/builder
+WEBHOOKEVENT_DIST        := .build/otelcol-webhookevent/otelcol-webhookevent
+
 # Real OTLP backends for the end-to-end test, built from their module
 # sources, pinned, and kept outside the repository between runs.
 BACKENDS_DIR            ?= $(HOME)/.cache/eventhooks-backends
@@ -21,7 +28,7 @@ JAEGER_VERSION          := v1.76.0
 VLOGS                   := $(BACKENDS_DIR)/victoria-logs-$(VLOGS_VERSION)
 JAEGER                  := $(BACKENDS_DIR)/jaeger-$(JAEGER_VERSION)
 
-.PHONY: run test unit e2e build backends bench demo fuzz lint generate clean redis-server
+.PHONY: run test unit e2e build build-webhookevent backends bench demo fuzz lint generate clean redis-server
 
 ## run: build the distribution and run it on examples/default.yaml
 run: build
@@ -85,6 +92,14 @@ build: $(OCB)
 $(OCB):
 	$(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
 
+## build-webhookevent: otelcol-webhookevent (contrib webhookevent → batch → nop), for `COLLECTOR=1 make bench`
+build-webhookevent: $(WEBHOOKEVENT_OCB)
+	$(WEBHOOKEVENT_OCB) --config webhookreceiver/internal/loadtest/webhookevent/builder-config.yaml >.build/otelcol-webhookevent.log 2>&1 || \
+		{ cat .build/otelcol-webhookevent.log; exit 1; }
+
+$(WEBHOOKEVENT_OCB):
+	GOBIN=$(abspath $(dir $@)) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(WEBHOOKEVENT_OCB_VERSION)
+
 ## demo: with `make run` going in another terminal, send a signed day of deliveries from every platform
 demo:
 	$(GO) run ./webhookreceiver/internal/demo
@@ -92,10 +107,13 @@ demo:
 ## bench: Go micro-benchmarks (benchstat-friendly), then the load harness: the
 ## receiver against a bare net/http handler, same load, alternating; its last
 ## line is "ratio receiver/bare-net-http: X.XX". COLLECTOR=1 also measures the
-## built distribution the same way.
+## built distribution the same way, and the contrib webhookevent receiver's.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
-	@if [ -n "$${COLLECTOR:-}" ]; then $(MAKE) --no-print-directory build && $(GO) run ./webhookreceiver/internal/loadtest -collector $(abspath $(DIST)); fi
+	@if [ -n "$${COLLECTOR:-}" ]; then \
+		$(MAKE) --no-print-directory build build-webhookevent && \
+		$(GO) run ./webhookreceiver/internal/loadtest -collector $(abspath $(DIST)) && \
+		$(GO) run ./webhookreceiver/internal/loadtest -webhookevent $(abspath $(WEBHOOKEVENT_DIST)); fi
 	$(GO) run ./webhookreceiver/internal/loadtest -stack handler
 	$(GO) run ./webhookreceiver/internal/loadtest -stack component
 

@@ -15,16 +15,34 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/proc"
 )
 
-// startCollector runs the distribution with the webhook receiver, every
-// platform on, into batch → nop exporter, and stops it by its PID.
-func startCollector(endpoint string) (base string, stop func()) {
-	dir, err := os.MkdirTemp("", "loadtest")
-	check(err)
+// eventhooksConfig is otelcol-eventhooks' configuration under load: the
+// webhook receiver with every platform on, into batch → nop exporter.
+func eventhooksConfig(endpoint string) string {
 	// The receiver's part is loadgen.Config, as JSON: a YAML flow mapping.
 	webhook, err := json.Marshal(loadgen.Config(endpoint))
 	check(err)
-	cfg := fmt.Sprintf(`receivers:
-  webhook: %s
+	return distributionConfig("webhook", string(webhook), "logs", "traces")
+}
+
+// webhookEventConfig is otelcol-webhookevent's configuration under load, the
+// same shape: its one path takes every platform's deliveries (httprouter's
+// catch-all), and keep-alives are on as the generator's connections are
+// (its default is off: a connection per request).
+func webhookEventConfig(endpoint string) string {
+	settings := fmt.Sprintf(`{endpoint: %q, path: "/*platform", keep_alives_enabled: true}`, endpoint)
+	return distributionConfig("webhook_event", settings, "logs")
+}
+
+// distributionConfig is a collector configuration under load: the receiver
+// id with its settings (a YAML flow mapping) into batch → nop exporter, one
+// pipeline per signal, and the collector's own telemetry quiet.
+func distributionConfig(id, settings string, signals ...string) string {
+	var pipelines strings.Builder
+	for _, signal := range signals {
+		fmt.Fprintf(&pipelines, "    %s: {receivers: [%s], processors: [batch], exporters: [nop]}\n", signal, id)
+	}
+	return fmt.Sprintf(`receivers:
+  %s: %s
 processors:
   batch:
 exporters:
@@ -36,12 +54,17 @@ service:
     logs:
       level: warn
   pipelines:
-    logs: {receivers: [webhook], processors: [batch], exporters: [nop]}
-    traces: {receivers: [webhook], processors: [batch], exporters: [nop]}
-`, webhook)
+%s`, id, settings, pipelines.String())
+}
+
+// startDistribution runs a collector binary on cfg, serving at endpoint,
+// and stops it by its PID.
+func startDistribution(binary, cfg, endpoint string) (base string, stop func()) {
+	dir, err := os.MkdirTemp("", "loadtest")
+	check(err)
 	path := filepath.Join(dir, "config.yaml")
 	check(os.WriteFile(path, []byte(cfg), 0o600))
-	cmd := exec.Command(*collector, "--config", path)
+	cmd := exec.Command(binary, "--config", path)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	check(cmd.Start())
 	serverCPU = func() time.Duration { return processCPU(cmd.Process.Pid) }

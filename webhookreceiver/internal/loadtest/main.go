@@ -4,7 +4,9 @@
 // line, "ratio receiver/bare-net-http: X.XX" (DESIGN.md §9, `make bench`).
 //
 // With -collector PATH it measures instead the built distribution (webhook
-// receiver → batch → nop exporter) against the bare handler.
+// receiver → batch → nop exporter) against the bare handler, and with
+// -webhookevent PATH the yardstick DESIGN.md §9 names: the contrib
+// webhookevent receiver in a distribution of the same shape.
 package main
 
 import (
@@ -39,6 +41,7 @@ var (
 	paced       = flag.Int("latency-connections", 4, "connections of the paced run at half load, which measures latency: enough to carry that rate (Little's law: about two requests are in flight)")
 	rounds      = flag.Int("rounds", 7, "pairs of rounds (bare, receiver) per platform; the median pair ratio is kept")
 	collector   = flag.String("collector", "", "path of the otelcol-eventhooks binary: measure the distribution instead of the in-process receiver")
+	webhookEvt  = flag.String("webhookevent", "", "path of the otelcol-webhookevent binary: measure the contrib webhookevent receiver's distribution instead")
 	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	only        = flag.String("platform", "", "measure only this platform")
 	stack       = flag.String("stack", "handler", "what serves the receiver: handler (its http.Handler in a plain net/http server, as the bare one) or component (its own confighttp server: otelhttp, decompression, limits)")
@@ -86,11 +89,14 @@ func main() {
 
 	fmt.Printf("load: %d connections, %d pairs of %s rounds, 1 KiB deliveries, fresh delivery keys; %d CPUs, %s\n",
 		*connections, *rounds, *duration, runtime.NumCPU(), runtime.Version())
-	what := "receiver " + *stack + " (in process, nop consumer)"
-	if *collector != "" {
+	name, what := "receiver", "receiver "+*stack+" (in process, nop consumer)"
+	switch {
+	case *collector != "":
 		what = "otelcol-eventhooks (batch → nop exporter)"
+	case *webhookEvt != "":
+		name, what = "webhookevent", "otelcol-webhookevent: contrib webhookevent v0.156.0 (batch → nop exporter), keep-alive on"
 	}
-	fmt.Printf("%-10s %-8s %10s %9s %9s %12s %9s %11s %11s\n", "platform", "server", "req/s", "p50", "p99", "p99@50%load", "cpu/req", "allocs/req", "bytes/req")
+	fmt.Printf("%-10s %-12s %10s %9s %9s %12s %9s %11s %11s\n", "platform", "server", "req/s", "p50", "p99", "p99@50%load", "cpu/req", "allocs/req", "bytes/req")
 	bases := [2]string{"http://" + bare.Addr().String(), target}
 	var ratios, byCPU []float64
 	for _, p := range loadgen.Platforms() {
@@ -116,15 +122,15 @@ func main() {
 		for s, base := range bases {
 			typical := median(measured[s])
 			half := run(client, base, p, *duration, typical.rps()/2, *paced)
-			name := []string{"bare", "receiver"}[s]
-			fmt.Printf("%-10s %-8s %10.0f %9s %9s %12s %9s %11.1f %11.0f\n", p.Name, name, typical.rps(),
+			name := []string{"bare", name}[s]
+			fmt.Printf("%-10s %-12s %10.0f %9s %9s %12s %9s %11.1f %11.0f\n", p.Name, name, typical.rps(),
 				typical.p50.Round(time.Microsecond), typical.p99.Round(time.Microsecond), half.p99.Round(time.Microsecond),
 				typical.cpu.Truncate(100*time.Nanosecond).String(), typical.allocs, typical.bytes)
 			if failed := typical.failed + half.failed; failed > 0 {
-				fmt.Printf("%-10s %-8s %d requests failed\n", p.Name, name, failed)
+				fmt.Printf("%-10s %-12s %d requests failed\n", p.Name, name, failed)
 			}
 			if half.rps() < 0.95*typical.rps()/2 {
-				fmt.Printf("%-10s %-8s the paced run reached %.0f of %.0f req/s: its p99 understates\n", p.Name, name, half.rps(), typical.rps()/2)
+				fmt.Printf("%-10s %-12s the paced run reached %.0f of %.0f req/s: its p99 understates\n", p.Name, name, half.rps(), typical.rps()/2)
 			}
 		}
 		slices.Sort(pairRatios)
@@ -136,7 +142,7 @@ func main() {
 	}
 	fmt.Printf("measured: %s against a bare net/http handler that reads the body\n", what)
 	fmt.Printf("ratio by CPU per request (steal-proof; generator included): %.2f\n", mean(byCPU))
-	fmt.Printf("ratio receiver/bare-net-http: %.2f\n", mean(ratios))
+	fmt.Printf("ratio %s/bare-net-http: %.2f\n", name, mean(ratios))
 }
 
 func mean(xs []float64) float64 {
@@ -161,14 +167,17 @@ func startBare() net.Listener {
 }
 
 // startReceiver starts the receiver in process with a nop consumer for both
-// signals, or the distribution when -collector is given.
+// signals, or a distribution when -collector or -webhookevent is given.
 func startReceiver() (base string, stop func()) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	check(err)
 	endpoint := ln.Addr().String()
 	ln.Close()
-	if *collector != "" {
-		return startCollector(endpoint)
+	switch {
+	case *collector != "":
+		return startDistribution(*collector, eventhooksConfig(endpoint), endpoint)
+	case *webhookEvt != "":
+		return startDistribution(*webhookEvt, webhookEventConfig(endpoint), endpoint)
 	}
 	f := webhookreceiver.NewFactory()
 	cfg := f.CreateDefaultConfig()
