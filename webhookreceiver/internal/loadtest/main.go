@@ -89,12 +89,12 @@ func main() {
 
 	fmt.Printf("load: %d connections, %d pairs of %s rounds, 1 KiB deliveries, fresh delivery keys; %d CPUs, %s\n",
 		*connections, *rounds, *duration, runtime.NumCPU(), runtime.Version())
-	name, what := "receiver", "receiver "+*stack+" (in process, nop consumer)"
+	server, what := "receiver", "receiver "+*stack+" (in process, nop consumer)"
 	switch {
 	case *collector != "":
 		what = "otelcol-eventhooks (batch → nop exporter)"
 	case *webhookEvt != "":
-		name, what = "webhookevent", "otelcol-webhookevent: contrib webhookevent v0.156.0 (batch → nop exporter), keep-alive on"
+		server, what = "webhookevent", "otelcol-webhookevent: contrib webhookevent v0.156.0 (batch → nop exporter), keep-alive on"
 	}
 	fmt.Printf("%-10s %-12s %10s %9s %9s %12s %9s %11s %11s\n", "platform", "server", "req/s", "p50", "p99", "p99@50%load", "cpu/req", "allocs/req", "bytes/req")
 	bases := [2]string{"http://" + bare.Addr().String(), target}
@@ -122,7 +122,7 @@ func main() {
 		for s, base := range bases {
 			typical := median(measured[s])
 			half := run(client, base, p, *duration, typical.rps()/2, *paced)
-			name := []string{"bare", name}[s]
+			name := []string{"bare", server}[s]
 			fmt.Printf("%-10s %-12s %10.0f %9s %9s %12s %9s %11.1f %11.0f\n", p.Name, name, typical.rps(),
 				typical.p50.Round(time.Microsecond), typical.p99.Round(time.Microsecond), half.p99.Round(time.Microsecond),
 				typical.cpu.Truncate(100*time.Nanosecond).String(), typical.allocs, typical.bytes)
@@ -142,7 +142,7 @@ func main() {
 	}
 	fmt.Printf("measured: %s against a bare net/http handler that reads the body\n", what)
 	fmt.Printf("ratio by CPU per request (steal-proof; generator included): %.2f\n", mean(byCPU))
-	fmt.Printf("ratio %s/bare-net-http: %.2f\n", name, mean(ratios))
+	fmt.Printf("ratio %s/bare-net-http: %.2f\n", server, mean(ratios))
 }
 
 func mean(xs []float64) float64 {
