@@ -42,7 +42,7 @@ var (
 	rounds      = flag.Int("rounds", 7, "pairs of rounds (bare, receiver) per platform; the median pair ratio is kept")
 	collector   = flag.String("collector", "", "path of the otelcol-eventhooks binary: measure the distribution instead of the in-process receiver")
 	webhookEvt  = flag.String("webhookevent", "", "path of the otelcol-webhookevent binary: measure the contrib webhookevent receiver's distribution instead")
-	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file; its samples are labelled side=bare|receiver|generator (go tool pprof -tags, -tagfocus side=receiver)")
 	only        = flag.String("platform", "", "measure only this platform")
 	stack       = flag.String("stack", "handler", "what serves the receiver: handler (its http.Handler in a plain net/http server, as the bare one) or component (its own confighttp server: otelhttp, decompression, limits)")
 )
@@ -157,13 +157,21 @@ func mean(xs []float64) float64 {
 func startBare() net.Listener {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	check(err)
-	go func() {
+	go labelled("bare", func() {
 		_ = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body)
 			w.WriteHeader(http.StatusOK)
 		}))
-	}()
+	})
 	return ln
+}
+
+// labelled runs f with the CPU profile's label side=what, which the
+// goroutines f starts inherit (a server's connections, say): the profile of
+// one run then tells the receiver's cost from the bare handler's and the
+// generator's.
+func labelled(what string, f func()) {
+	pprof.Do(context.Background(), pprof.Labels("side", what), func(context.Context) { f() })
 }
 
 // startReceiver starts the receiver in process with a nop consumer for both
@@ -191,11 +199,13 @@ func startReceiver() (base string, stop func()) {
 		// The receiver's handler alone, served exactly as the bare one is.
 		ln, err := net.Listen("tcp", endpoint)
 		check(err)
-		go func() { _ = http.Serve(ln, logs.(http.Handler)) }()
+		go labelled("receiver", func() { _ = http.Serve(ln, logs.(http.Handler)) })
 		return "http://" + endpoint, func() { ln.Close() }
 	}
-	check(logs.Start(context.Background(), componenttest.NewNopHost()))
-	check(traces.Start(context.Background(), componenttest.NewNopHost()))
+	labelled("receiver", func() {
+		check(logs.Start(context.Background(), componenttest.NewNopHost()))
+		check(traces.Start(context.Background(), componenttest.NewNopHost()))
+	})
 	waitListening(endpoint)
 	return "http://" + endpoint, func() {
 		_ = logs.Shutdown(context.Background())
@@ -228,7 +238,7 @@ func run(client *http.Client, base string, p loadgen.Platform, d time.Duration, 
 	deadline := start.Add(d)
 	for w := 0; w < conns; w++ {
 		wg.Add(1)
-		go func(w int) {
+		go labelled("generator", func() {
 			defer wg.Done()
 			local := make([]time.Duration, 0, 1<<14)
 			next := time.Now().Add(time.Duration(w) * interval / time.Duration(conns))
@@ -256,7 +266,7 @@ func run(client *http.Client, base string, p loadgen.Platform, d time.Duration, 
 			mu.Lock()
 			latencies = append(latencies, local...)
 			mu.Unlock()
-		}(w)
+		})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
