@@ -22,8 +22,9 @@ import (
 )
 
 // startProcess runs a program for the test, collecting its output, and
-// stops it by its PID: SIGTERM, then SIGKILL if it does not exit in time.
-func startProcess(t *testing.T, name string, args ...string) *lockedBuffer {
+// stops it by its PID at the end: SIGTERM, then SIGKILL if it does not exit
+// in time.
+func startProcess(t *testing.T, name string, args ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	out := &lockedBuffer{}
 	cmd := exec.Command(name, args...)
@@ -35,7 +36,7 @@ func startProcess(t *testing.T, name string, args ...string) *lockedBuffer {
 			t.Logf("%s output:\n%s", filepath.Base(name), out.String())
 		}
 	})
-	return out
+	return cmd, out
 }
 
 // waitHTTP waits until url answers 200.

@@ -9,15 +9,18 @@ import (
 )
 
 // Stop asks cmd's process to end (SIGTERM, by its PID), kills it (SIGKILL)
-// if it has not within grace, and waits for it either way.
+// if it has not within grace, and waits for it either way. A process the
+// caller already ended and waited for is left alone: its signals go through
+// os.Process, which knows it is gone, never to a PID that may now be another
+// process's.
 func Stop(cmd *exec.Cmd, grace time.Duration) {
-	_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(grace):
-		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
 		<-done
 	}
 }

@@ -1,7 +1,9 @@
 package proc
 
 import (
+	"os"
 	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,4 +27,19 @@ func TestStopKillsAProcessThatIgnoresTerm(t *testing.T) {
 	Stop(cmd, 200*time.Millisecond)
 	require.Less(t, time.Since(start), 5*time.Second)
 	require.NotNil(t, cmd.ProcessState)
+}
+
+func TestStopLeavesAnEndedProcessAlone(t *testing.T) {
+	cmd := exec.Command("sleep", "60")
+	require.NoError(t, cmd.Start())
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+	require.ErrorIs(t, cmd.Process.Signal(syscall.SIGTERM), os.ErrProcessDone, "what Stop's signals get")
+	done := make(chan struct{})
+	go func() { Stop(cmd, time.Minute); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Stop waited for a process that had already ended")
+	}
 }
