@@ -129,15 +129,6 @@ func emitThenCommit(spans ptrace.Traces, commit func(), emit Emit) error {
 	return nil
 }
 
-// plan returns the spans that events close, without changing what is open;
-// commit applies the events' transitions. It is Apply's two steps apart,
-// for the package's tests.
-func (t *Tracker) plan(src translate.Source, events []provider.Event) (spans ptrace.Traces, commit func()) {
-	p := &plan{}
-	t.fill(p, src, events)
-	return p.traces(), p.commit
-}
-
 // fill plans, into p, the spans that events close.
 func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) {
 	t.mu.Lock()
@@ -389,12 +380,11 @@ func (t *Tracker) expire(now time.Time) (spans ptrace.Traces, commit func()) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	spans = ptrace.NewTraces()
+	within := func(o open) bool { return now.Sub(o.since()) <= t.timeout }
 	var expired []string
 	var gone []string // closed by another process sharing the storage
-	var rest []string // within the timeout
 	for key, o := range t.open {
-		if now.Sub(o.since()) <= t.timeout {
-			rest = append(rest, key)
+		if within(o) {
 			continue
 		}
 		if t.stillOpen(key) {
@@ -406,9 +396,16 @@ func (t *Tracker) expire(now time.Time) (spans ptrace.Traces, commit func()) {
 	for _, key := range gone {
 		delete(t.open, key)
 	}
-	if over := len(rest) - t.maxOpen; over > 0 {
+	if over := len(t.open) - len(expired) - t.maxOpen; over > 0 {
 		// Too many open: the oldest of the rest go now, so that memory stays
-		// bounded whatever the traffic.
+		// bounded whatever the traffic. The rest are listed only then: at
+		// every tick, that list would be every open key, made under the lock.
+		rest := make([]string, 0, len(t.open)-len(expired))
+		for key, o := range t.open {
+			if within(o) {
+				rest = append(rest, key)
+			}
+		}
 		slices.SortFunc(rest, func(a, b string) int { return t.open[a].since().Compare(t.open[b].since()) })
 		expired = append(expired, rest[:over]...)
 	}

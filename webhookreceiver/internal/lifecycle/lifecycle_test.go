@@ -20,6 +20,15 @@ var (
 	t0  = time.Date(2025, 7, 15, 14, 0, 0, 0, time.UTC)
 )
 
+// plan returns the spans that events close, without changing what is open;
+// commit applies the events' transitions: Apply's two steps apart, so that
+// a test can look between them.
+func (t *Tracker) plan(src translate.Source, events []provider.Event) (spans ptrace.Traces, commit func()) {
+	p := &plan{}
+	t.fill(p, src, events)
+	return p.traces(), p.commit
+}
+
 const root = "demo/thing/1"
 
 func ev(tr ...provider.Transition) provider.Event { return provider.Event{Transitions: tr} }
