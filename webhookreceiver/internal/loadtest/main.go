@@ -294,7 +294,8 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano()+ru.Stime.Nano()) + serverCPU()
 }
 
-// serverCPU is the CPU time of a server in another process; see startCollector.
+// serverCPU is the CPU time of a server in another process; startDistribution
+// sets it.
 var serverCPU = func() time.Duration { return 0 }
 
 func waitListening(endpoint string) {

@@ -11,11 +11,11 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
-// Decode reads {"type": "...", "data": {...}}: one event per delivery.
 // attributesHint is room for the IDs a delivery usually carries (event,
 // registration, contact, correlation).
 const attributesHint = 4
 
+// Decode reads {"type": "...", "data": {...}}: one event per delivery.
 func (p *eventsAir) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	body := pcommon.NewValueEmpty()
 	root := body.SetEmptyMap()
