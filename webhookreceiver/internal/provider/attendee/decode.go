@@ -179,8 +179,9 @@ func (t *trig) utterance() {
 		return
 	}
 	t.ev.Time = start
-	duration, _ := t.data.Get("duration_ms")
-	if t.root == "" || duration.Type() != pcommon.ValueTypeInt || duration.Int() < 0 {
+	// Every field may be missing: Get's zero Value has no type to ask.
+	duration, ok := t.data.Get("duration_ms")
+	if !ok || t.root == "" || duration.Type() != pcommon.ValueTypeInt || duration.Int() < 0 {
 		return
 	}
 	var ms [20]byte // the time written on the stack: the key is the one string made
