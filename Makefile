@@ -108,6 +108,7 @@ demo:
 ## receiver against a bare net/http handler, same load, alternating; its last
 ## line is "ratio receiver/bare-net-http: X.XX". COLLECTOR=1 also measures the
 ## built distribution the same way, and the contrib webhookevent receiver's.
+## Last, the lifecycles' scale table (DESIGN.md §9).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
 	@if [ -n "$${COLLECTOR:-}" ]; then \
@@ -116,6 +117,7 @@ bench:
 		$(GO) run ./webhookreceiver/internal/loadtest -webhookevent $(abspath $(WEBHOOKEVENT_DIST)); fi
 	$(GO) run ./webhookreceiver/internal/loadtest -stack handler
 	$(GO) run ./webhookreceiver/internal/loadtest -stack component
+	$(GO) run ./webhookreceiver/internal/loadtest -stack scale -rounds 3
 
 ## fuzz: every fuzz target for FUZZTIME each (make test runs their seeds)
 FUZZTIME ?= 30s
