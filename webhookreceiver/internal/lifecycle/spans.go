@@ -1,0 +1,106 @@
+package lifecycle
+
+// Spans: how an open lifecycle becomes the spans it closes, with the IDs
+// DESIGN.md §5 gives, its attributes, and the phases of its timeline.
+
+import (
+	"slices"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
+)
+
+// merged returns into with from's entries on top. Attribute maps are never
+// changed once made, so that they can be shared: merged makes a new one.
+func merged(into, from map[string]string) map[string]string {
+	switch {
+	case len(from) == 0:
+		return into
+	case len(into) == 0:
+		return from // shared: attribute maps are never changed once made
+	}
+	out := make(map[string]string, len(into)+len(from))
+	for k, v := range into {
+		out[k] = v
+	}
+	for k, v := range from {
+		out[k] = v
+	}
+	return out
+}
+
+// appendSpan writes the span of o, ended at end, and the phases of its
+// timeline if it has one.
+func appendSpan(td ptrace.Traces, key string, o open, end time.Time, failed bool, message string) {
+	if o.perStart {
+		key = timedKey(key, o.start)
+	}
+	ss := td.ResourceSpans().AppendEmpty()
+	o.src.FillResource(ss.Resource())
+	scope := ss.ScopeSpans().AppendEmpty()
+	o.src.FillScope(scope.Scope())
+	spans := scope.Spans()
+
+	span := spans.AppendEmpty()
+	if o.root == "" {
+		traceID, spanID := traceids.Root(key)
+		span.SetTraceID(traceID)
+		span.SetSpanID(spanID)
+	} else {
+		traceID, rootID := traceids.Root(o.root)
+		span.SetTraceID(traceID)
+		span.SetParentSpanID(rootID)
+		span.SetSpanID(traceids.Child(key))
+	}
+	fillSpan(span, o.name, o.start, end, o.attrs)
+	if failed {
+		span.Status().SetCode(ptrace.StatusCodeError)
+		span.Status().SetMessage(message)
+	}
+
+	// Each phase lasts until the next one starts, the last until the end.
+	for i, s := range o.steps {
+		phaseEnd := end
+		if i+1 < len(o.steps) {
+			phaseEnd = o.steps[i+1].at
+		}
+		phase := spans.AppendEmpty()
+		phase.SetTraceID(span.TraceID())
+		phase.SetParentSpanID(span.SpanID())
+		phase.SetSpanID(traceids.Child(timedKey(s.slot, s.at)))
+		fillSpan(phase, s.name, s.at, maxTime(s.at, phaseEnd), s.attrs)
+	}
+}
+
+// timedKey is key/<t in RFC 3339>: the key of one stay of a span, or of one phase.
+// The time is written on the stack, so that the key is the one string made.
+func timedKey(key string, t time.Time) string {
+	var b [len("2006-01-02T15:04:05.999999999Z07:00")]byte
+	return key + "/" + string(t.UTC().AppendFormat(b[:0], time.RFC3339Nano))
+}
+
+func fillSpan(span ptrace.Span, name string, start, end time.Time, attrs map[string]string) {
+	span.SetName(name)
+	span.SetKind(ptrace.SpanKindInternal)
+	span.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
+	span.SetEndTimestamp(pcommon.NewTimestampFromTime(end))
+	keys := make([]string, 0, 8) // on the stack for the usual few
+	for k := range attrs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	span.Attributes().EnsureCapacity(len(keys))
+	for _, k := range keys {
+		span.Attributes().PutStr(k, attrs[k])
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
