@@ -48,7 +48,7 @@ func runScale() {
 	ratio, detail = throughputRatio(true)
 	row("  the same, storage 300 µs per call", fmt.Sprintf("%.2f", ratio), "≥ 0.50", detail)
 
-	few, many := endCost(160), endCost(160_000)
+	few, many := endCosts(160, 160_000)
 	row("ending a root, 160,000 open / 160 open (median)", fmt.Sprintf("%.1f×", float64(many)/float64(few)), "≤ 2×",
 		fmt.Sprintf("%s / %s", many, few))
 	p99, n, sweep := sweepLatency(100_000)

@@ -46,30 +46,46 @@ func botEnd(n int, at time.Time) []provider.Event {
 	return []provider.Event{{Transitions: []provider.Transition{{Key: fmt.Sprint("attendee/bot/bot_", n), Name: "attendee.bot", End: at}}}}
 }
 
-// openBots opens bots [from, to) with a participant each.
-func openBots(t *lifecycle.Tracker, from, to int) {
+// openBots opens bots [from, to) at at, with a participant each.
+func openBots(t *lifecycle.Tracker, from, to int, at time.Time) {
 	for n := from; n < to; n++ {
-		check(t.Apply(scaleSrc, botStart(n, scaleT0), accept))
-		check(t.Apply(scaleSrc, participantJoins(n, scaleT0.Add(time.Second)), accept))
+		check(t.Apply(scaleSrc, botStart(n, at), accept))
+		check(t.Apply(scaleSrc, participantJoins(n, at.Add(time.Second)), accept))
 	}
 }
 
-// endCost is the median time of ending a bot (its span, its phase, its
-// participant) while open bots are open; each ended bot is opened again, so
-// that as many stay open.
-func endCost(open int) time.Duration {
-	t := lifecycle.NewTracker(24*time.Hour, 1<<30)
-	openBots(t, 0, open)
-	var took []time.Duration
-	for i := range 201 {
-		n := i * 7919 % open // spread over the open bots
-		start := time.Now()
-		check(t.Apply(scaleSrc, botEnd(n, scaleT0.Add(time.Hour)), accept))
-		took = append(took, time.Since(start))
-		openBots(t, n, n+1)
+// endCosts are the median times of ending a bot (its span, its phase, its
+// participant) while few, and while many, bots are open: ends of the two
+// in turns, in one heap, as the load harness alternates its servers. Each
+// ended bot starts again, later, so that as many stay open.
+func endCosts(few, many int) (time.Duration, time.Duration) {
+	sizes := []int{few, many}
+	trackers := make([]*lifecycle.Tracker, len(sizes))
+	for i, open := range sizes {
+		trackers[i] = lifecycle.NewTracker(24*time.Hour, 1<<30)
+		openBots(trackers[i], 0, open, scaleT0)
 	}
-	slices.Sort(took)
-	return took[len(took)/2]
+	took := make([][]time.Duration, len(sizes))
+	const warm = 5000 // rounds untimed: the heap settles after the opening
+	for i := range warm + 401 {
+		for j, t := range trackers {
+			n := i * 7919 % sizes[j] // spread over the open bots
+			end := scaleT0.Add(time.Duration(2*i+1) * time.Hour)
+			start := time.Now()
+			check(t.Apply(scaleSrc, botEnd(n, end), accept))
+			if i >= warm {
+				took[j] = append(took[j], time.Since(start))
+			}
+			openBots(t, n, n+1, end.Add(time.Hour))
+		}
+	}
+	for j, t := range trackers {
+		if t.Open() != 2*sizes[j] {
+			check(fmt.Errorf("%d open, not %d", t.Open(), 2*sizes[j]))
+		}
+		slices.Sort(took[j])
+	}
+	return took[0][len(took[0])/2], took[1][len(took[1])/2]
 }
 
 // sweepLatency opens due bots, then expires them all while 8 senders
@@ -78,7 +94,7 @@ func endCost(open int) time.Duration {
 // and how long the sweep took.
 func sweepLatency(due int) (p99 time.Duration, n int, sweep time.Duration) {
 	t := lifecycle.NewTracker(time.Hour, 1<<30)
-	openBots(t, 0, due)
+	openBots(t, 0, due, scaleT0)
 	now := scaleT0.Add(2 * time.Hour)
 	type sample struct {
 		sent time.Time
