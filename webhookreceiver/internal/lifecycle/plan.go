@@ -24,6 +24,11 @@ type plan struct {
 	roots   []held               // sorted by root; most deliveries touch one
 	closed  map[string]time.Time // made on first use
 	spans   ptrace.Traces        // made on first use (see traces)
+	looked  struct {             // the close of the last key read from the storage
+		key    string
+		end    time.Time
+		closed bool
+	}
 }
 
 // rootOf is the root whose lock a transition needs.
@@ -126,6 +131,9 @@ func (p *plan) closedAt(key string) (time.Time, bool) {
 	if end, ok := p.tracker.closedAt(key); ok {
 		return end, true
 	}
+	if p.looked.key == key {
+		return p.looked.end, p.looked.closed
+	}
 	return p.tracker.loadClosed(key)
 }
 
@@ -139,7 +147,7 @@ func (p *plan) get(h *held, key string) (open, bool) {
 	if e := h.life.open[key]; e != nil {
 		return e.open, true
 	}
-	return p.tracker.loadOpen(h, key)
+	return p.loadOpen(h, key)
 }
 
 func (p *plan) put(h *held, key string, o open) { h.change(key, &o) }

@@ -56,17 +56,22 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 	})
 }
 
-// loadOpen looks up a lifecycle of the held root h missing from memory.
-func (t *Tracker) loadOpen(h *held, key string) (open, bool) {
+// loadOpen looks up a lifecycle of the held root h missing from memory and,
+// in the same call, the record of its span's close: a start asks for it
+// next (see plan.closedAt).
+func (p *plan) loadOpen(h *held, key string) (open, bool) {
+	t := p.tracker
 	if t.store == nil {
 		return open{}, false
 	}
-	v, err := t.store.Get(context.Background(), openPrefix+key)
-	if err != nil {
+	ops := []*storage.Operation{storage.GetOperation(openPrefix + key), storage.GetOperation(closedPrefix + key)}
+	if err := t.store.Batch(context.Background(), ops...); err != nil {
 		t.logger.Warn("Could not read a lifecycle from the storage", zap.Error(err))
 		return open{}, false
 	}
-	o, ok := decodeOpen(v)
+	p.looked.key = key
+	p.looked.end, p.looked.closed = storedtime.Decode(ops[1].Value)
+	o, ok := decodeOpen(ops[0].Value)
 	if ok {
 		t.put(h, key, o)
 	}
