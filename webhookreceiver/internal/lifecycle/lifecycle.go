@@ -108,8 +108,7 @@ type Emit func(spans ptrace.Traces) error
 // nothing closes. Spans take their times from the events, not from their
 // arrival.
 func (t *Tracker) Apply(src translate.Source, events []provider.Event, emit Emit) error {
-	var roots [2]held           // most deliveries touch one root
-	p := plan{roots: roots[:0]} // on the stack: a delivery's plan is gone once applied
+	var p plan // on the stack: a delivery's plan is gone once applied
 	t.fill(&p, src, events)
 	defer p.release() // when emit refused, or panicked
 	return emitThenCommit(p.spans, p.commit, emit)

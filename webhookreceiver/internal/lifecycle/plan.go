@@ -21,10 +21,15 @@ import (
 type plan struct {
 	tracker *Tracker
 	src     translate.Source
-	roots   []held               // sorted by root; most deliveries touch one
-	closed  map[string]time.Time // made on first use
-	spans   ptrace.Traces        // made on first use (see traces)
-	looked  struct {             // the close of the last key read from the storage
+	// The roots held, in order: in few when they are two at most (most
+	// deliveries touch one), else in many. Kept by index, never by a slice
+	// of few, so that the plan stays on its caller's stack.
+	few    [2]held
+	nfew   int
+	many   []held
+	closed map[string]time.Time // made on first use
+	spans  ptrace.Traces        // made on first use (see traces)
+	looked struct {             // the close of the last key read from the storage
 		key    string
 		end    time.Time
 		closed bool
@@ -40,20 +45,15 @@ func rootOf(tr *provider.Transition) string {
 }
 
 // fill holds the roots that events touch and plans, into p, the spans
-// they close. The roots stay held until commit or release; p.roots may come
-// with room for them.
+// they close. The roots stay held until commit or release.
 func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) {
 	p.tracker, p.src = t, src
 	for i := range events {
 		for j := range events[i].Transitions {
-			root := rootOf(&events[i].Transitions[j])
-			at, found := slices.BinarySearchFunc(p.roots, root, byRoot)
-			if !found {
-				p.roots = slices.Insert(p.roots, at, held{root: root})
-			}
+			p.add(rootOf(&events[i].Transitions[j]))
 		}
 	}
-	t.index.hold(p.roots)
+	t.index.hold(p.roots())
 	for i := range events {
 		for j := range events[i].Transitions {
 			tr := &events[i].Transitions[j]
@@ -67,11 +67,44 @@ func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) {
 	}
 }
 
-func byRoot(h held, root string) int { return strings.Compare(h.root, root) }
+// roots are the roots the plan holds, in order.
+func (p *plan) roots() []held {
+	if p.many != nil {
+		return p.many
+	}
+	return p.few[:p.nfew]
+}
+
+// add puts root among the plan's roots, in order, once. Deliveries touch a
+// root or two: a look at each beats a search.
+func (p *plan) add(root string) {
+	roots := p.roots()
+	at := 0
+	for at < len(roots) && roots[at].root < root {
+		at++
+	}
+	switch {
+	case at < len(roots) && roots[at].root == root:
+	case p.many == nil && p.nfew < len(p.few):
+		copy(p.few[at+1:p.nfew+1], p.few[at:p.nfew])
+		p.few[at] = held{root: root}
+		p.nfew++
+	default:
+		if p.many == nil {
+			p.many = append(make([]held, 0, 2*len(p.few)), p.few[:p.nfew]...)
+		}
+		p.many = slices.Insert(p.many, at, held{root: root})
+	}
+}
 
 func (p *plan) holding(root string) *held {
-	i, _ := slices.BinarySearchFunc(p.roots, root, byRoot)
-	return &p.roots[i]
+	roots := p.roots()
+	for i := range roots {
+		if roots[i].root == root {
+			return &roots[i]
+		}
+	}
+	panic("lifecycle: a root the plan does not hold: " + root)
 }
 
 // commit applies the planned changes to the tracker and its storage, then
@@ -80,8 +113,9 @@ func (p *plan) commit() {
 	t := p.tracker
 	defer p.release()
 	var ops []*storage.Operation
-	for i := range p.roots {
-		h := &p.roots[i]
+	roots := p.roots()
+	for i := range roots {
+		h := &roots[i]
 		for key, c := range h.changes {
 			if c == nil {
 				t.remove(h.life, key)
@@ -100,7 +134,7 @@ func (p *plan) commit() {
 }
 
 // release lets the roots go, committed or not; a second call does nothing.
-func (p *plan) release() { p.tracker.index.release(p.roots) }
+func (p *plan) release() { p.tracker.index.release(p.roots()) }
 
 // traces returns the spans planned so far, made on first use: most
 // deliveries close nothing.
