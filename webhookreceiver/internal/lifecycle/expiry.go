@@ -93,6 +93,7 @@ func (f *frontier) Pop() any {
 
 // put keeps o open under key in the held root h, and its place in time.
 func (t *Tracker) put(h *held, key string, o open) {
+	o.attrs = o.attrs.compact()
 	l := h.life
 	e := l.open[key]
 	if e == nil {

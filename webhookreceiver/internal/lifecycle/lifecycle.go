@@ -24,9 +24,9 @@ import (
 // AttrIncomplete marks a span whose start or end was never seen.
 const AttrIncomplete = "webhook.lifecycle.incomplete"
 
-// incomplete is the attribute merged into such spans; shared, as attribute
-// maps are never changed once made.
-var incomplete = map[string]string{AttrIncomplete: "true"}
+// incomplete is the attribute merged into such spans; shared, as attributes
+// are never changed once made.
+var incomplete = attrs{kv: []attr{{AttrIncomplete, "true"}}}
 
 // open is a span that started and has not ended yet, or (start zero) an
 // end that arrived before its start and waits for it.
@@ -37,7 +37,7 @@ type open struct {
 	start    time.Time
 	perStart bool
 	withRoot bool // ends when its root ends
-	attrs    map[string]string
+	attrs    attrs
 	steps    []step // a root's timeline phases, in time order
 
 	end     time.Time // set while the end waits for its start
@@ -58,7 +58,7 @@ type step struct {
 	slot  string
 	name  string
 	at    time.Time
-	attrs map[string]string
+	attrs attrs
 }
 
 // Tracker keeps the open lifecycles in memory. Its zero value is not usable:

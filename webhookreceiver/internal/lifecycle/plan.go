@@ -222,7 +222,7 @@ func (p *plan) span(h *held, tr *provider.Transition) {
 			cur.start = tr.Start
 		}
 	}
-	cur.attrs = merged(cur.attrs, tr.Attributes)
+	cur.attrs = merged(cur.attrs, mapAttrs(tr.Attributes))
 	switch {
 	case tr.End.IsZero():
 		p.put(h, tr.Key, cur)
@@ -289,7 +289,7 @@ func (p *plan) startWaitingEnd(h *held, tr *provider.Transition, waiting open) {
 		}
 	case !tr.Start.After(waiting.end):
 		waiting.start = tr.Start
-		waiting.attrs = merged(tr.Attributes, waiting.attrs)
+		waiting.attrs = merged(mapAttrs(tr.Attributes), waiting.attrs)
 		p.emit(tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
 		p.del(h, tr.Key)
 	default:
@@ -298,7 +298,7 @@ func (p *plan) startWaitingEnd(h *held, tr *provider.Transition, waiting open) {
 		waiting.attrs = merged(waiting.attrs, incomplete)
 		appendSpan(p.traces(), tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
 		next := p.newOpen(tr, tr.Start)
-		next.attrs = tr.Attributes
+		next.attrs = mapAttrs(tr.Attributes)
 		p.put(h, tr.Key, next)
 	}
 }
@@ -307,7 +307,7 @@ func (p *plan) startWaitingEnd(h *held, tr *provider.Transition, waiting open) {
 // marked incomplete.
 func (p *plan) lone(tr *provider.Transition) {
 	o := p.newOpen(tr, tr.End)
-	o.attrs = merged(tr.Attributes, incomplete)
+	o.attrs = merged(mapAttrs(tr.Attributes), incomplete)
 	appendSpan(p.traces(), tr.Key, o, tr.End, tr.Failed, tr.Message)
 }
 
@@ -322,7 +322,7 @@ func (p *plan) step(h *held, tr *provider.Transition) {
 	if !ok {
 		return
 	}
-	s := step{slot: tr.Key, name: tr.Name, at: tr.Step, attrs: tr.Attributes}
+	s := step{slot: tr.Key, name: tr.Name, at: tr.Step, attrs: mapAttrs(tr.Attributes).compact()}
 	steps := slices.Clone(root.steps)
 	i, found := slices.BinarySearchFunc(steps, s, func(a, b step) int {
 		if c := a.at.Compare(b.at); c != 0 {

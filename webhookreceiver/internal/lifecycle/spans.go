@@ -4,7 +4,6 @@ package lifecycle
 // DESIGN.md §5 gives, its attributes, and the phases of its timeline.
 
 import (
-	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -12,25 +11,6 @@ import (
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
 )
-
-// merged returns into with from's entries on top. Attribute maps are never
-// changed once made, so that they can be shared: merged makes a new one.
-func merged(into, from map[string]string) map[string]string {
-	switch {
-	case len(from) == 0:
-		return into
-	case len(into) == 0:
-		return from // shared: attribute maps are never changed once made
-	}
-	out := make(map[string]string, len(into)+len(from))
-	for k, v := range into {
-		out[k] = v
-	}
-	for k, v := range from {
-		out[k] = v
-	}
-	return out
-}
 
 // appendSpan writes the span of o, ended at end, and the phases of its
 // timeline if it has one.
@@ -82,20 +62,12 @@ func timedKey(key string, t time.Time) string {
 	return key + "/" + string(t.UTC().AppendFormat(b[:0], time.RFC3339Nano))
 }
 
-func fillSpan(span ptrace.Span, name string, start, end time.Time, attrs map[string]string) {
+func fillSpan(span ptrace.Span, name string, start, end time.Time, attrs attrs) {
 	span.SetName(name)
 	span.SetKind(ptrace.SpanKindInternal)
 	span.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
 	span.SetEndTimestamp(pcommon.NewTimestampFromTime(end))
-	keys := make([]string, 0, 8) // on the stack for the usual few
-	for k := range attrs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	span.Attributes().EnsureCapacity(len(keys))
-	for _, k := range keys {
-		span.Attributes().PutStr(k, attrs[k])
-	}
+	attrs.put(span)
 }
 
 func maxTime(a, b time.Time) time.Time {

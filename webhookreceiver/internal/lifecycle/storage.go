@@ -178,11 +178,11 @@ type stepRecord struct {
 func encodeOpen(o open) []byte {
 	r := record{
 		Provider: o.src.Provider, ServiceName: o.src.ServiceName, ScopeName: o.src.ScopeName, ScopeVersion: o.src.ScopeVersion,
-		Root: o.root, Name: o.name, Start: o.start, PerStart: o.perStart, WithRoot: o.withRoot, Attrs: o.attrs,
+		Root: o.root, Name: o.name, Start: o.start, PerStart: o.perStart, WithRoot: o.withRoot, Attrs: o.attrs.asMap(),
 		End: o.end, Failed: o.failed, Message: o.message,
 	}
 	for _, s := range o.steps {
-		r.Steps = append(r.Steps, stepRecord{s.slot, s.name, s.at, s.attrs})
+		r.Steps = append(r.Steps, stepRecord{s.slot, s.name, s.at, s.attrs.asMap()})
 	}
 	b, _ := json.Marshal(r) // a record of strings, times and bools always marshals
 	return b
@@ -195,11 +195,11 @@ func decodeOpen(b []byte) (open, bool) {
 	}
 	o := open{
 		src:  translate.Source{Provider: r.Provider, ServiceName: r.ServiceName, ScopeName: r.ScopeName, ScopeVersion: r.ScopeVersion},
-		root: r.Root, name: r.Name, start: r.Start, perStart: r.PerStart, withRoot: r.WithRoot, attrs: r.Attrs,
+		root: r.Root, name: r.Name, start: r.Start, perStart: r.PerStart, withRoot: r.WithRoot, attrs: mapAttrs(r.Attrs).compact(),
 		end: r.End, failed: r.Failed, message: r.Message,
 	}
 	for _, s := range r.Steps {
-		o.steps = append(o.steps, step{s.Slot, s.Name, s.At, s.Attrs})
+		o.steps = append(o.steps, step{s.Slot, s.Name, s.At, mapAttrs(s.Attrs).compact()})
 	}
 	return o, true
 }
