@@ -8,7 +8,6 @@ package lifecycle
 // would, and deliveries of other roots go on meanwhile.
 
 import (
-	"container/heap"
 	"slices"
 	"strings"
 	"time"
@@ -20,76 +19,6 @@ import (
 // sweepBatch is how many lifecycles one batch of a sweep closes at most,
 // and how many records of closed spans it forgets.
 const sweepBatch = 1000
-
-// due is a place in a heap: an open span by the time it dates from, or the
-// record of a closed span by its end.
-type due struct {
-	at        time.Time
-	root, key string // root is "" for a closed record
-	i         int    // its index in the heap
-}
-
-// dueHeap is a min-heap of dues, oldest first (container/heap).
-type dueHeap []*due
-
-func (h dueHeap) Len() int { return len(h) }
-func (h dueHeap) Less(i, j int) bool {
-	if c := h[i].at.Compare(h[j].at); c != 0 {
-		return c < 0
-	}
-	return h[i].key < h[j].key
-}
-func (h dueHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i]; h[i].i, h[j].i = i, j }
-func (h *dueHeap) Push(x any)   { d := x.(*due); d.i = len(*h); *h = append(*h, d) }
-func (h *dueHeap) Pop() any {
-	old := *h
-	d := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	d.i = -1
-	return d
-}
-
-// first returns, oldest first and without taking them out, the dues at the
-// top of h as long as take says yes to the next (given how many came
-// before), at most limit: a best-first walk of the heap's tree, which
-// touches only what it returns and their children.
-func (h dueHeap) first(limit int, take func(d *due, before int) bool) []*due {
-	var out []*due
-	next := frontier{h: h}
-	if len(h) > 0 {
-		next.ix = []int{0}
-	}
-	for len(next.ix) > 0 && len(out) < limit {
-		i := heap.Pop(&next).(int)
-		if !take(h[i], len(out)) {
-			break
-		}
-		out = append(out, h[i])
-		for _, child := range []int{2*i + 1, 2*i + 2} {
-			if child < len(h) {
-				heap.Push(&next, child)
-			}
-		}
-	}
-	return out
-}
-
-// frontier is first's heap of the positions in h still to visit.
-type frontier struct {
-	h  dueHeap
-	ix []int
-}
-
-func (f frontier) Len() int           { return len(f.ix) }
-func (f frontier) Less(i, j int) bool { return f.h.Less(f.ix[i], f.ix[j]) }
-func (f frontier) Swap(i, j int)      { f.ix[i], f.ix[j] = f.ix[j], f.ix[i] }
-func (f *frontier) Push(x any)        { f.ix = append(f.ix, x.(int)) }
-func (f *frontier) Pop() any {
-	i := f.ix[len(f.ix)-1]
-	f.ix = f.ix[:len(f.ix)-1]
-	return i
-}
 
 // put keeps o open under key in the held root h, and its place in time.
 func (t *Tracker) put(h *held, key string, o open) {
@@ -103,7 +32,7 @@ func (t *Tracker) put(h *held, key string, o open) {
 		e = &entry{open: o, due: due{at: o.since(), root: h.root, key: key}}
 		l.open[key] = e
 		t.timeMu.Lock()
-		heap.Push(&t.opened, &e.due)
+		t.opened.push(&e.due)
 		t.timeMu.Unlock()
 		return
 	}
@@ -111,7 +40,7 @@ func (t *Tracker) put(h *held, key string, o open) {
 	if at := o.since(); !at.Equal(e.due.at) {
 		t.timeMu.Lock()
 		e.due.at = at
-		heap.Fix(&t.opened, e.due.i)
+		t.opened.fix(&e.due)
 		t.timeMu.Unlock()
 	}
 }
@@ -124,7 +53,7 @@ func (t *Tracker) remove(l *life, key string) {
 	}
 	delete(l.open, key)
 	t.timeMu.Lock()
-	heap.Remove(&t.opened, e.due.i)
+	t.opened.remove(&e.due)
 	t.timeMu.Unlock()
 }
 
@@ -138,12 +67,12 @@ func (t *Tracker) markClosed(ends map[string]time.Time) {
 	for key, end := range ends {
 		if d := t.closed[key]; d != nil {
 			d.at = end
-			heap.Fix(&t.ended, d.i)
+			t.ended.fix(d)
 			continue
 		}
 		d := &due{at: end, key: key}
 		t.closed[key] = d
-		heap.Push(&t.ended, d)
+		t.ended.push(d)
 	}
 }
 
@@ -164,10 +93,12 @@ func (t *Tracker) forget(now time.Time) {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
 	for range sweepBatch {
-		if len(t.ended) == 0 || !t.forgotten(t.ended[0].at, now) && len(t.ended) <= t.maxOpen {
+		d := t.ended.top()
+		if d == nil || !t.forgotten(d.at, now) && t.ended.len() <= t.maxOpen {
 			return
 		}
-		delete(t.closed, heap.Pop(&t.ended).(*due).key)
+		t.ended.remove(d)
+		delete(t.closed, d.key)
 	}
 }
 
@@ -175,8 +106,9 @@ func (t *Tracker) forget(now time.Time) {
 func (t *Tracker) overdue(now time.Time) bool {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
-	return len(t.opened) > t.maxOpen || len(t.opened) > 0 && now.Sub(t.opened[0].at) > t.timeout ||
-		len(t.ended) > t.maxOpen || len(t.ended) > 0 && t.forgotten(t.ended[0].at, now)
+	open, ended := t.opened.top(), t.ended.top()
+	return t.opened.len() > t.maxOpen || open != nil && now.Sub(open.at) > t.timeout ||
+		t.ended.len() > t.maxOpen || ended != nil && t.forgotten(ended.at, now)
 }
 
 // batch holds, and makes the spans of, one batch of the lifecycles open for
@@ -186,7 +118,7 @@ func (t *Tracker) overdue(now time.Time) bool {
 func (t *Tracker) batch(now time.Time) *sweep {
 	s := &sweep{tracker: t, now: now, spans: ptrace.NewTraces(), ends: map[string]time.Time{}}
 	t.timeMu.Lock()
-	s.over = len(t.opened) - t.maxOpen
+	s.over = t.opened.len() - t.maxOpen
 	s.picked = t.opened.first(sweepBatch, func(d *due, before int) bool {
 		return now.Sub(d.at) > t.timeout || before < s.over
 	})

@@ -68,12 +68,12 @@ type Tracker struct {
 
 	// timeMu guards the heaps, for a heap operation at a time.
 	timeMu sync.Mutex
-	opened dueHeap // what is open, oldest first: its length is how many
+	opened timeline // what is open, oldest first: its length is how many
 	// closed remembers, until the timeout, where each emitted span ended, so
 	// that a start arriving after its span was emitted does not open it
 	// anew; ended is the same records, oldest first.
 	closed map[string]*due
-	ended  dueHeap
+	ended  timeline
 
 	timeout time.Duration
 	maxOpen int // beyond it, Expire closes the oldest whatever their age
@@ -93,7 +93,7 @@ func NewTracker(timeout time.Duration, maxOpen int) *Tracker {
 func (t *Tracker) Open() int {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
-	return len(t.opened)
+	return t.opened.len()
 }
 
 // Emit hands spans to the traces pipeline; nil is their acceptance.
