@@ -66,8 +66,12 @@ func endCosts(few, many int) (time.Duration, time.Duration) {
 		openBots(trackers[i], 0, open, scaleT0)
 	}
 	took := make([][]time.Duration, len(sizes))
-	const warm = 5000 // rounds untimed: the heap settles after the opening
-	for i := range warm + 401 {
+	// Rounds untimed, 5,000 or 2 s: the heap settles after the opening.
+	warm, settled := 5000, time.Now().Add(2*time.Second)
+	for i := 0; i < warm+401; i++ {
+		if i < warm && time.Now().After(settled) {
+			warm = i
+		}
 		for j, t := range trackers {
 			n := i * 7919 % sizes[j] // spread over the open bots
 			end := scaleT0.Add(time.Duration(2*i+1) * time.Hour)
