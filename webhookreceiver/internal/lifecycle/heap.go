@@ -4,6 +4,11 @@ package lifecycle
 // due's time in its own array: with a hundred thousand lifecycles open, a
 // sift reads a few lines of that array per level instead of two dues
 // scattered over the heap, and has half the levels of a binary one.
+//
+// A removal leaves its place empty rather than sifting through the heap:
+// most lifecycles end well before they are due, and a removal then costs
+// one write. An empty place is dropped when it comes to the top, and all
+// of them at once when they outnumber the dues (amortised, one pass).
 
 import (
 	"container/heap"
@@ -23,17 +28,19 @@ type due struct {
 type slot struct {
 	at  int64  // due.at in Unix nanoseconds
 	seq uint64 // of equal times, the first come goes first
-	d   *due
+	d   *due   // nil: the place of a due removed
 }
 
 type timeline struct {
-	s   []slot
-	seq uint64
+	s     []slot
+	seq   uint64
+	empty int // places of dues removed
 }
 
 const arity = 4
 
-func (h *timeline) len() int { return len(h.s) }
+// len is how many dues the heap holds.
+func (h *timeline) len() int { return len(h.s) - h.empty }
 
 func (h *timeline) less(i, j int) bool {
 	a, b := &h.s[i], &h.s[j]
@@ -42,7 +49,12 @@ func (h *timeline) less(i, j int) bool {
 
 func (h *timeline) swap(i, j int) {
 	h.s[i], h.s[j] = h.s[j], h.s[i]
-	h.s[i].d.i, h.s[j].d.i = i, j
+	if h.s[i].d != nil {
+		h.s[i].d.i = i
+	}
+	if h.s[j].d != nil {
+		h.s[j].d.i = j
+	}
 }
 
 // nanos is t in Unix nanoseconds, held within what an int64 can say.
@@ -63,33 +75,56 @@ func (h *timeline) push(d *due) {
 	h.up(d.i)
 }
 
-// fix puts d, whose time changed, back in its place.
+// fix puts d, whose time changed, in its new place.
 func (h *timeline) fix(d *due) {
-	h.s[d.i].at = nanos(d.at)
-	if !h.down(d.i) {
-		h.up(d.i)
-	}
+	h.leave(d)
+	h.push(d)
 }
 
 func (h *timeline) remove(d *due) {
-	i, last := d.i, len(h.s)-1
-	if i != last {
-		h.swap(i, last)
+	h.leave(d)
+	if h.empty > len(h.s)-h.empty+4096 {
+		h.compact()
 	}
-	h.s[last] = slot{}
-	h.s = h.s[:last]
-	if i != last && !h.down(i) {
-		h.up(i)
-	}
-	d.i = -1
 }
 
-// top is the oldest due, nil when there is none.
+// leave empties d's place.
+func (h *timeline) leave(d *due) {
+	h.s[d.i].d = nil
+	d.i = -1
+	h.empty++
+}
+
+// top is the oldest due, nil when there is none. The empty places above it
+// go.
 func (h *timeline) top() *due {
+	for len(h.s) > 0 && h.s[0].d == nil {
+		last := len(h.s) - 1
+		h.swap(0, last)
+		h.s = h.s[:last]
+		h.empty--
+		h.down(0)
+	}
 	if len(h.s) == 0 {
 		return nil
 	}
 	return h.s[0].d
+}
+
+// compact drops the empty places, and orders what is left anew.
+func (h *timeline) compact() {
+	kept := h.s[:0]
+	for _, s := range h.s {
+		if s.d != nil {
+			s.d.i = len(kept)
+			kept = append(kept, s)
+		}
+	}
+	clear(h.s[len(kept):])
+	h.s, h.empty = kept, 0
+	for i := (len(h.s) - 2) / arity; i >= 0; i-- {
+		h.down(i)
+	}
 }
 
 func (h *timeline) up(i int) {
@@ -138,10 +173,12 @@ func (h *timeline) first(limit int, take func(d *due, before int) bool) []*due {
 	}
 	for len(next.ix) > 0 && len(out) < limit {
 		i := heap.Pop(&next).(int)
-		if !take(h.s[i].d, len(out)) {
-			break
+		if d := h.s[i].d; d != nil { // an empty place orders its children still
+			if !take(d, len(out)) {
+				break
+			}
+			out = append(out, d)
 		}
-		out = append(out, h.s[i].d)
 		for c := arity*i + 1; c <= arity*i+arity && c < len(h.s); c++ {
 			heap.Push(&next, c)
 		}
