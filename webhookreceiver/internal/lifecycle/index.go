@@ -34,10 +34,10 @@ type life struct {
 	open map[string]*entry // guarded by mu; by key; made on first use
 }
 
-// entry is an open span and its place in the expiry index.
+// entry is an open span and its place in the expiry heap.
 type entry struct {
 	open     // guarded by its life's mu
-	due  due // guarded by Tracker.timeMu
+	due  due // guarded by Tracker.timeMu; its time is written under both
 }
 
 // held is a root that a delivery (or a sweep) holds, with the changes it

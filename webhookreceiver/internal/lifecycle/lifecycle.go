@@ -66,7 +66,8 @@ type step struct {
 type Tracker struct {
 	index *index // what is open, by root, and the roots' locks
 
-	// timeMu guards the heaps, for a heap operation at a time.
+	// timeMu guards the heaps and closed, and the dues in them; it is held
+	// for a heap operation at a time, never across a call out.
 	timeMu sync.Mutex
 	opened timeline // what is open, oldest first: its length is how many
 	// closed remembers, until the timeout, where each emitted span ended, so
