@@ -26,7 +26,8 @@ const defaultTolerance = 5 * time.Minute
 
 func newConfig() provider.Config {
 	return &Config{
-		Common:    provider.Common{Path: "/" + key},
+		// Thin payloads, identifiers only: well under a kilobyte.
+		Common:    provider.Common{Path: "/" + key, MaxRequestBodySize: 256 << 10},
 		Tolerance: defaultTolerance,
 	}
 }
