@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -144,6 +145,10 @@ func deliver(client *http.Client, base string, p loadgen.Platform, n uint64, dea
 	return false, statuses
 }
 
+// spaces is what every upload's body is made of, shared: the attacker's own
+// memory stays small beside the receiver's.
+var spaces = []byte(strings.Repeat(" ", 1<<20))
+
 // upload sends one hostile request over a connection of its own: its
 // headers, then its body slowly, until the receiver answers; it returns the
 // answer's status, or "closed".
@@ -160,7 +165,8 @@ func upload(addr string, k kind, c Config) string {
 			head += name + ": " + v + "\r\n"
 		}
 	}
-	if _, err := conn.Write([]byte(head + "\r\n")); err != nil {
+	// The body is "{" and then spaces, JSON to the last byte it gets.
+	if _, err := conn.Write([]byte(head + "\r\n{")); err != nil {
 		return "closed"
 	}
 	answered := make(chan string, 1)
@@ -173,23 +179,18 @@ func upload(addr string, k kind, c Config) string {
 		resp.Body.Close()
 		answered <- strconv.Itoa(resp.StatusCode)
 	}()
-	// The body, as JSON-looking bytes, in 64 steps over Hold.
-	chunk := make([]byte, max(size/64, 1))
-	for i := range chunk {
-		chunk[i] = ' '
-	}
-	chunk[0] = '{'
-	for sent := 0; sent < size; {
+	// The rest of it in 64 steps over Hold.
+	step := max(size/64, 1)
+	for sent := 1; sent < size; {
 		select {
 		case a := <-answered:
 			return a
 		case <-time.After(c.Hold / 64):
 		}
-		n := min(len(chunk), size-sent)
-		if _, err := conn.Write(chunk[:n]); err != nil {
+		n := min(step, size-sent, len(spaces))
+		if _, err := conn.Write(spaces[:n]); err != nil {
 			break
 		}
-		chunk[0] = ' '
 		sent += n
 	}
 	select {
