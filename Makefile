@@ -42,6 +42,7 @@ test: lint unit e2e
 unit: redis-server
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run '^TestDeliveryAllocations$$' ./webhookreceiver/
+	$(GO) test -count=1 -run '^TestVerifyAllocatesNothing$$' ./webhookreceiver/internal/stdwebhooks/
 
 ## redis-server: the replica tests run a real one, from Debian's packages
 redis-server:
@@ -120,9 +121,9 @@ bench:
 ## fuzz: every fuzz target for FUZZTIME each (make test runs their seeds)
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
-	internal/jsonpdata:FuzzParse internal/canonjson:FuzzAppend \
+	internal/jsonpdata:FuzzParse internal/canonjson:FuzzAppend internal/stdwebhooks:FuzzVerify \
 	internal/provider/attendee:FuzzVerify internal/provider/attendee:FuzzDecode \
-	internal/provider/eventsair:FuzzVerify internal/provider/eventsair:FuzzDecode \
+	internal/provider/eventsair:FuzzDecode \
 	internal/provider/iotum:FuzzVerify internal/provider/iotum:FuzzDecode \
 	internal/provider/airmeet:FuzzVerify internal/provider/airmeet:FuzzDecode
 fuzz:

@@ -87,7 +87,7 @@ func TestConfigInvalid(t *testing.T) {
 			"health_path: must start with /",
 			"eventsair::path: must start with /",
 			"eventsair::secrets[0]: is not base64",
-			"eventsair::tolerance: must be positive",
+			"eventsair::tolerance: must be at least 1s",
 		},
 	}
 	for name, wants := range tests {
