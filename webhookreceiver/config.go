@@ -31,8 +31,8 @@ type Config struct {
 	// HealthPath answers GET with 200 while the receiver runs; off when empty.
 	HealthPath string `mapstructure:"health_path"`
 
-	// Platforms holds every other key: one block per enabled platform
-	// (attendee, iotum, eventsair, airmeet). Each platform decodes its own
+	// Platforms holds every other key: one block per enabled platform,
+	// under the platform's key (providers.go lists them). Each platform decodes its own
 	// block into its own type, so that adding a platform touches no code here.
 	Platforms map[string]any `mapstructure:",remain"`
 }
