@@ -52,6 +52,8 @@ func TestConfigFull(t *testing.T) {
 	require.Equal(t, "registrations", ea.ServiceName)
 	require.Equal(t, []configopaque.String{testSecret, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, ea.Secrets)
 	require.Equal(t, 90*time.Second, ea.Tolerance)
+	require.EqualValues(t, 1<<20, cfg.MaxBodyBytesInFlight)
+	require.EqualValues(t, 16384, ea.MaxRequestBodySize)
 }
 
 func TestConfigDefaults(t *testing.T) {
@@ -70,6 +72,8 @@ func TestConfigDefaults(t *testing.T) {
 	ea := platforms[0].config.(*eventsair.Config)
 	require.Equal(t, "/eventsair", ea.Path)
 	require.Equal(t, 5*time.Minute, ea.Tolerance)
+	require.EqualValues(t, 64<<20, cfg.MaxBodyBytesInFlight)
+	require.EqualValues(t, 256<<10, ea.MaxRequestBodySize)
 }
 
 func TestConfigInvalid(t *testing.T) {
@@ -90,6 +94,8 @@ func TestConfigInvalid(t *testing.T) {
 			"eventsair::path: must start with /",
 			"eventsair::secrets[0]: is not base64",
 			"eventsair::tolerance: must be at least 1s",
+			"eventsair::max_request_body_size: must not be negative",
+			"max_body_bytes_in_flight: must be at least max_request_body_size (5242880 bytes)",
 		},
 	}
 	for name, wants := range tests {

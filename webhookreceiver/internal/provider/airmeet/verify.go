@@ -6,6 +6,10 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
+// VerifyHeaders is Verify: the token is in the URL, so a request without it
+// is refused before its body is read.
+func (p *airmeet) VerifyHeaders(d *provider.Delivery) error { return p.Verify(d) }
+
 // Verify compares the URL's token query parameter with every configured
 // token, in constant time.
 func (p *airmeet) Verify(d *provider.Delivery) error {

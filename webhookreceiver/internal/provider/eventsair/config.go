@@ -17,7 +17,8 @@ type Config struct {
 
 func newConfig() provider.Config {
 	return &Config{
-		Common:  provider.Common{Path: "/" + key},
+		// Thin payloads, identifiers only: well under a kilobyte.
+		Common:  provider.Common{Path: "/" + key, MaxRequestBodySize: 256 << 10},
 		Options: stdwebhooks.DefaultOptions(),
 	}
 }

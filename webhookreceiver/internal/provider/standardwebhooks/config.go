@@ -37,7 +37,9 @@ const (
 
 func newConfig() provider.Config {
 	return &Config{
-		Common:    provider.Common{Path: "/" + key},
+		// One event per delivery; senders cap a message well below this
+		// (max_request_body_size raises it for one that does not).
+		Common:    provider.Common{Path: "/" + key, MaxRequestBodySize: 1 << 20},
 		Options:   stdwebhooks.DefaultOptions(),
 		EventType: defaultEventType,
 		EventTime: defaultEventTime,
