@@ -25,6 +25,9 @@ const (
 	testTime   = 1614265330
 )
 
+// The receiver asks, before reading a body, what the headers alone refuse.
+var _ provider.HeaderVerifier = (*eventsAir)(nil)
+
 func newTestProvider(t testing.TB, secrets ...string) *eventsAir {
 	t.Helper()
 	cfg := newConfig().(*Config)

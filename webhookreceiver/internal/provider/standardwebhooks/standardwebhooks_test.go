@@ -20,6 +20,9 @@ import (
 // (internal/stdwebhooks); these tests pin that this platform uses it.
 const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
+// The receiver asks, before reading a body, what the headers alone refuse.
+var _ provider.HeaderVerifier = (*sender)(nil)
+
 func newTestSender(t testing.TB, change func(*Config)) *sender {
 	t.Helper()
 	cfg := newConfig().(*Config)
