@@ -36,8 +36,8 @@ type Config struct {
 	// answered 503 with Retry-After before its body is read.
 	MaxBodyBytesInFlight int64 `mapstructure:"max_body_bytes_in_flight"`
 
-	// Platforms holds every other key: one block per enabled platform
-	// (attendee, iotum, eventsair, airmeet). Each platform decodes its own
+	// Platforms holds every other key: one block per enabled platform,
+	// under the platform's key (providers.go lists them). Each platform decodes its own
 	// block into its own type, so that adding a platform touches no code here.
 	Platforms map[string]any `mapstructure:",remain"`
 }

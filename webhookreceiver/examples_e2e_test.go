@@ -25,6 +25,7 @@ func TestE2EExamplesValidate(t *testing.T) {
 	env := append(os.Environ(),
 		"ATTENDEE_WEBHOOK_SECRET="+attendeeSecret,
 		"EVENTSAIR_WEBHOOK_SECRET="+testSecret,
+		"MEETBOT_WEBHOOK_SECRET="+testSecret, "TICKETS_WEBHOOK_SECRET="+testSecret,
 		"IOTUM_SIGNING_TOKEN="+iotumToken,
 		"AIRMEET_WEBHOOK_TOKEN="+airmeetToken,
 		"AIRMEET_ACCESS_KEY=ak", "AIRMEET_SECRET_KEY=sk", "AIRMEET_EVENT_ID=5a1c0e62-7f3b-4d2a-9c1e-3b4d5e6f7a80",

@@ -105,6 +105,10 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 		if runner, ok := prov.(provider.Runner); ok {
 			r.runners = append(r.runners, runner)
 		}
+		namespace := p.factory.Key
+		if namer, ok := prov.(provider.Namer); ok {
+			namespace = namer.Namespace()
+		}
 		byProvider, outcomes := metricOptions(p.factory.Key)
 		below := ""
 		if p.factory.Subpaths {
@@ -121,6 +125,7 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 			outcomes:      outcomes,
 			src: translate.Source{
 				Provider:     p.factory.Key,
+				Namespace:    namespace,
 				ServiceName:  service,
 				ScopeName:    metadata.ScopeName,
 				ScopeVersion: set.BuildInfo.Version,

@@ -54,6 +54,7 @@ func allPlatforms() map[string]any {
 	for k, v := range airmeetConfig() {
 		m[k] = v
 	}
+	m["standardwebhooks"] = standardWebhooksSenders["meetbot"]
 	return m
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,7 @@ func handlerOf(t *testing.T, cfg *Config) *webhookReceiver {
 func TestRefusedBeforeTheBodyIsRead(t *testing.T) {
 	h := handlerOf(t, testConfig(allPlatforms()))
 	badSignature := http.Header{"X-Webhook-Signature": {"not base64 of an HMAC"}}
+	now := strconv.FormatInt(time.Now().Unix(), 10)
 	for _, tc := range []struct {
 		name, target string
 		header       http.Header
@@ -50,6 +52,11 @@ func TestRefusedBeforeTheBodyIsRead(t *testing.T) {
 		{"airmeet with a wrong token", "/airmeet/trigger.airmeet.created?token=wrong-token-0000000000", nil},
 		{"attendee without a signature", "/attendee", nil},
 		{"attendee with a signature of the wrong form", "/attendee", badSignature},
+		{"eventsair without headers", "/eventsair", nil},
+		{"eventsair with a stale timestamp", "/eventsair", http.Header{"Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {"1000000000"}, "Webhook-Signature": {standardWebhooksSignature(testSecret, "msg_1", 1000000000, "")}}},
+		{"eventsair through Svix with only a v1a signature", "/eventsair", http.Header{"Svix-Id": {"msg_1"}, "Svix-Timestamp": {now}, "Svix-Signature": {"v1a,AAAA"}}},
+		{"a standard webhooks sender with a timestamp not in seconds", "/meetbot", http.Header{"Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {"2025-09-30T12:00:00Z"}, "Webhook-Signature": {standardWebhooksSignature(testSecret, "msg_1", 0, "")}}},
+		{"a standard webhooks sender without an id", "/meetbot", http.Header{"Webhook-Timestamp": {now}, "Webhook-Signature": {standardWebhooksSignature(testSecret, "msg_1", 0, "")}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := &countingReader{}
@@ -114,6 +121,8 @@ func TestPlatformBodyLimits(t *testing.T) {
 		{"/iotum", http.Header{"X-Signing-Token": {iotumToken}}, 256 << 10},
 		{"/airmeet/trigger.airmeet.created?token=" + airmeetToken, nil, 5 << 20},
 		{"/attendee", http.Header{"X-Webhook-Signature": {forgedSignature}}, 1 << 20},
+		{"/eventsair", standardWebhooksHeaders(), 256 << 10},
+		{"/meetbot", standardWebhooksHeaders(), 1 << 20},
 	} {
 		for _, length := range []int64{tc.limit, tc.limit + 1} {
 			body := &countingReader{}
@@ -133,4 +142,12 @@ func TestPlatformBodyLimits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// standardWebhooksHeaders are well-formed Standard Webhooks headers of now,
+// whose signature matches no body.
+func standardWebhooksHeaders() http.Header {
+	now := time.Now().Unix()
+	return http.Header{"Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {strconv.FormatInt(now, 10)},
+		"Webhook-Signature": {standardWebhooksSignature(testSecret, "msg_1", now, "")}}
 }

@@ -188,13 +188,7 @@ func TestEveryFieldTakenAway(t *testing.T) {
 			return req
 		},
 		"eventsair": func(_ string, body []byte) *http.Request {
-			id := "msg_variant_" + strconv.Itoa(n)
-			req := httptest.NewRequest(http.MethodPost, "/eventsair", bytes.NewReader(body))
-			ts := time.Now().Unix()
-			req.Header.Set("webhook-id", id)
-			req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
-			req.Header.Set("webhook-signature", standardWebhooksSignature(testSecret, id, ts, string(body)))
-			return req
+			return signedNow("/eventsair", testSecret, "msg_variant_"+strconv.Itoa(n), body)
 		},
 		"iotum": func(_ string, body []byte) *http.Request {
 			req := httptest.NewRequest(http.MethodPost, "/iotum", bytes.NewReader(body))
@@ -205,12 +199,21 @@ func TestEveryFieldTakenAway(t *testing.T) {
 			trigger := strings.TrimSuffix(filepath.Base(file), ".json")
 			return httptest.NewRequest(http.MethodPost, "/airmeet/"+trigger+"?token="+airmeetToken, bytes.NewReader(body))
 		},
+		"standardwebhooks/meetbot": func(_ string, body []byte) *http.Request {
+			secret := standardWebhooksSenders["meetbot"]["secrets"].([]any)[0].(string)
+			return signedNow("/meetbot", secret, "msg_variant_"+strconv.Itoa(n), body)
+		},
 	}
 	byStatus := map[int]int{}
-	for _, platform := range []string{"attendee", "eventsair", "iotum", "airmeet"} {
+	for _, platform := range []string{"attendee", "eventsair", "iotum", "airmeet", "standardwebhooks/meetbot"} {
 		for _, file := range goldenDeliveries(t, platform) {
 			raw, err := os.ReadFile(file)
 			require.NoError(t, err)
+			if platform == "standardwebhooks/meetbot" { // {"headers", "body"}: the body is the delivery
+				var signed struct{ Body string }
+				require.NoError(t, json.Unmarshal(raw, &signed))
+				raw = []byte(signed.Body)
+			}
 			doc := decodeJSON(string(raw))
 			require.NotNil(t, doc, file)
 			for _, v := range variants(doc) {
@@ -236,4 +239,14 @@ func TestEveryFieldTakenAway(t *testing.T) {
 	}
 	t.Logf("%d variants: %v", n, byStatus)
 	require.Greater(t, n, 1000)
+}
+
+// signedNow is a Standard Webhooks delivery of body to path, signed now.
+func signedNow(path, secret, id string, body []byte) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	ts := time.Now().Unix()
+	req.Header.Set("webhook-id", id)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("webhook-signature", standardWebhooksSignature(secret, id, ts, string(body)))
+	return req
 }

@@ -123,3 +123,11 @@ func (c *Common) ValidatePath() error {
 type Runner interface {
 	Run(ctx context.Context, report func(error))
 }
+
+// Namer is implemented by a provider whose telemetry is named after
+// something its configuration says rather than after its key: the generic
+// Standard Webhooks platform names records "<service_name>.<event type>".
+type Namer interface {
+	// Namespace prefixes the EventName of the provider's records.
+	Namespace() string
+}
