@@ -32,7 +32,7 @@ JAEGER_VERSION          := v1.76.0
 VLOGS                   := $(BACKENDS_DIR)/victoria-logs-$(VLOGS_VERSION)
 JAEGER                  := $(BACKENDS_DIR)/jaeger-$(JAEGER_VERSION)
 
-.PHONY: run test unit fuzz-short e2e build build-webhookevent backends bench demo fuzz lint generate clean redis-server
+.PHONY: run test unit fuzz-short e2e haproxy build build-webhookevent backends bench demo fuzz lint generate clean redis-server
 
 ## run: build the distribution and run it on examples/default.yaml
 run: build
@@ -64,8 +64,15 @@ redis-server:
 		echo "installing redis-server (Debian package) for the replica tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
-## e2e: build the distribution and the backends, run them on loopback, send signed deliveries, read what came out
-e2e: build backends
+## haproxy: the replicas' end-to-end test runs a real load balancer, from Debian's packages
+haproxy:
+	@command -v haproxy >/dev/null || { \
+		echo "installing haproxy (Debian package) for the replicas' end-to-end test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
+
+## e2e: build the distribution and the backends, run them on loopback, send signed deliveries,
+## read what came out; three replicas behind haproxy over one redis-server among them
+e2e: build backends redis-server haproxy
 	OTELCOL_EVENTHOOKS=$(abspath $(DIST)) VICTORIA_LOGS=$(VLOGS) JAEGER=$(JAEGER) \
 		$(GO) test -race -count=1 -timeout 15m -tags e2e -run '^TestE2E' ./webhookreceiver/
 
