@@ -59,60 +59,10 @@ func waitHTTP(t *testing.T, url string) {
 // conference's traces by the IDs of the README's formula in Jaeger.
 func TestE2EBackends(t *testing.T) {
 	bin := fromMake(t, "OTELCOL_EVENTHOOKS", "the distribution's binary")
-	vlogs := fromMake(t, "VICTORIA_LOGS", "the victoria-logs binary")
-	jaeger := fromMake(t, "JAEGER", "the jaeger binary")
 	dir := t.TempDir()
 
-	vlPort := freePort(t)
-	vl := fmt.Sprintf("127.0.0.1:%d", vlPort)
-	// A long retention: the test's deliveries carry their own, past, times.
-	startProcess(t, vlogs, "-httpListenAddr="+vl, "-storageDataPath="+filepath.Join(dir, "vlogs"), "-retentionPeriod=100y")
-	waitHTTP(t, "http://"+vl+"/health")
-
-	otlpPort, queryPort, queryGRPCPort, healthPort := freePort(t), freePort(t), freePort(t), freePort(t)
-	jaegerConfig := fmt.Sprintf(`
-service:
-  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
-  pipelines:
-    traces:
-      receivers: [otlp]
-      exporters: [jaeger_storage_exporter]
-  telemetry:
-    metrics:
-      level: none
-    logs:
-      level: warn
-extensions:
-  healthcheckv2:
-    use_v2: true
-    http:
-      endpoint: 127.0.0.1:%d
-  jaeger_query:
-    storage:
-      traces: memstore
-    http:
-      endpoint: 127.0.0.1:%d
-    grpc:
-      endpoint: 127.0.0.1:%d
-  jaeger_storage:
-    backends:
-      memstore:
-        memory:
-          max_traces: 10000
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:%d
-exporters:
-  jaeger_storage_exporter:
-    trace_storage: memstore
-`, healthPort, queryPort, queryGRPCPort, otlpPort)
-	jaegerConfigFile := filepath.Join(dir, "jaeger.yaml")
-	require.NoError(t, os.WriteFile(jaegerConfigFile, []byte(jaegerConfig), 0o600))
-	startProcess(t, jaeger, "--config", jaegerConfigFile)
-	query := fmt.Sprintf("http://127.0.0.1:%d", queryPort)
-	waitHTTP(t, query+"/api/services")
+	b := startBackends(t, dir)
+	vl, otlpPort := b.vl, b.otlpPort
 
 	port := freePort(t)
 	config := fmt.Sprintf(`
@@ -179,15 +129,7 @@ service:
 	}
 
 	// VictoriaLogs: each platform's records, by service.name and by event name.
-	logsql := func(q string) int {
-		resp, err := http.PostForm("http://"+vl+"/select/logsql/query", url.Values{"query": {q}})
-		if err != nil {
-			return -1
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return strings.Count(strings.TrimSpace(string(b)), "\n") + min(1, len(strings.TrimSpace(string(b))))
-	}
+	logsql := b.logsql
 	for service, n := range sent {
 		require.Eventually(t, func() bool { return logsql(fmt.Sprintf(`service.name:%q`, service)) >= n },
 			30*time.Second, 250*time.Millisecond, "VictoriaLogs has not %d records of %s", n, service)
@@ -202,28 +144,7 @@ service:
 	}
 
 	// Jaeger: the traces by the IDs anyone can compute.
-	trace := func(rootKey string) (spans []string) {
-		traceID, _ := traceids.Root(rootKey)
-		resp, err := http.Get(query + "/api/traces/" + traceID.String())
-		if err != nil {
-			return nil
-		}
-		defer resp.Body.Close()
-		var body struct {
-			Data []struct {
-				Spans []struct {
-					OperationName string `json:"operationName"`
-				} `json:"spans"`
-			} `json:"data"`
-		}
-		if json.NewDecoder(resp.Body).Decode(&body) != nil || len(body.Data) == 0 {
-			return nil
-		}
-		for _, s := range body.Data[0].Spans {
-			spans = append(spans, s.OperationName)
-		}
-		return spans
-	}
+	trace := b.trace
 	var bot []string
 	require.Eventually(t, func() bool { bot = trace("attendee/bot/bot_3hfP0PXEsNinIZmh"); return len(bot) >= 12 },
 		30*time.Second, 250*time.Millisecond, "Jaeger has not the bot's trace")
@@ -235,4 +156,106 @@ service:
 		30*time.Second, 250*time.Millisecond, "Jaeger has not the conference's trace")
 	require.Contains(t, conference, "iotum.conference")
 	require.Contains(t, conference, "iotum.participant")
+}
+
+// backends are VictoriaLogs (logs) and Jaeger v2 (traces), on loopback.
+type backends struct {
+	vl       string // VictoriaLogs' address
+	otlpPort int    // Jaeger's OTLP/gRPC port
+	query    string // Jaeger's query API
+}
+
+// startBackends starts both for the test, their data under dir, and
+// stops them by their PIDs when it ends.
+func startBackends(t *testing.T, dir string) *backends {
+	vlogs := fromMake(t, "VICTORIA_LOGS", "the victoria-logs binary")
+	jaeger := fromMake(t, "JAEGER", "the jaeger binary")
+	vlPort := freePort(t)
+	vl := fmt.Sprintf("127.0.0.1:%d", vlPort)
+	// A long retention: the test's deliveries carry their own, past, times.
+	startProcess(t, vlogs, "-httpListenAddr="+vl, "-storageDataPath="+filepath.Join(dir, "vlogs"), "-retentionPeriod=100y")
+	waitHTTP(t, "http://"+vl+"/health")
+
+	otlpPort, queryPort, queryGRPCPort, healthPort := freePort(t), freePort(t), freePort(t), freePort(t)
+	jaegerConfig := fmt.Sprintf(`
+service:
+  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      exporters: [jaeger_storage_exporter]
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+extensions:
+  healthcheckv2:
+    use_v2: true
+    http:
+      endpoint: 127.0.0.1:%d
+  jaeger_query:
+    storage:
+      traces: memstore
+    http:
+      endpoint: 127.0.0.1:%d
+    grpc:
+      endpoint: 127.0.0.1:%d
+  jaeger_storage:
+    backends:
+      memstore:
+        memory:
+          max_traces: 10000
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:%d
+exporters:
+  jaeger_storage_exporter:
+    trace_storage: memstore
+`, healthPort, queryPort, queryGRPCPort, otlpPort)
+	jaegerConfigFile := filepath.Join(dir, "jaeger.yaml")
+	require.NoError(t, os.WriteFile(jaegerConfigFile, []byte(jaegerConfig), 0o600))
+	startProcess(t, jaeger, "--config", jaegerConfigFile)
+	query := fmt.Sprintf("http://127.0.0.1:%d", queryPort)
+	waitHTTP(t, query+"/api/services")
+
+	return &backends{vl: vl, otlpPort: otlpPort, query: query}
+}
+
+// logsql counts the records VictoriaLogs finds for a LogsQL query.
+func (b *backends) logsql(q string) int {
+	resp, err := http.PostForm("http://"+b.vl+"/select/logsql/query", url.Values{"query": {q}})
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return strings.Count(strings.TrimSpace(string(body)), "\n") + min(1, len(strings.TrimSpace(string(body))))
+}
+
+// trace returns the names of the spans Jaeger holds in the trace of the
+// lifecycle rootKey, by the ID anyone can compute.
+func (b *backends) trace(rootKey string) (spans []string) {
+	traceID, _ := traceids.Root(rootKey)
+	resp, err := http.Get(b.query + "/api/traces/" + traceID.String())
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data []struct {
+			Spans []struct {
+				OperationName string `json:"operationName"`
+			} `json:"spans"`
+		} `json:"data"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&body) != nil || len(body.Data) == 0 {
+		return nil
+	}
+	for _, s := range body.Data[0].Spans {
+		spans = append(spans, s.OperationName)
+	}
+	return spans
 }
