@@ -14,7 +14,10 @@ package lifecycle
 
 import (
 	"hash/maphash"
+	"slices"
 	"sync"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
 type index struct {
@@ -105,3 +108,56 @@ func (ix *index) release(roots []held) {
 		}
 	}
 }
+
+// The roots a delivery's plan holds.
+
+// rootOf is the root whose lock a transition needs.
+func rootOf(tr *provider.Transition) string {
+	if tr.Root != "" {
+		return tr.Root
+	}
+	return tr.Key
+}
+
+// roots are the roots the plan holds, in order.
+func (p *plan) roots() []held {
+	if p.many != nil {
+		return p.many
+	}
+	return p.few[:p.nfew]
+}
+
+// add puts root among the plan's roots, in order, once. Deliveries touch a
+// root or two: a look at each beats a search.
+func (p *plan) add(root string) {
+	roots := p.roots()
+	at := 0
+	for at < len(roots) && roots[at].root < root {
+		at++
+	}
+	switch {
+	case at < len(roots) && roots[at].root == root:
+	case p.many == nil && p.nfew < len(p.few):
+		copy(p.few[at+1:p.nfew+1], p.few[at:p.nfew])
+		p.few[at] = held{root: root}
+		p.nfew++
+	default:
+		if p.many == nil {
+			p.many = append(make([]held, 0, 2*len(p.few)), p.few[:p.nfew]...)
+		}
+		p.many = slices.Insert(p.many, at, held{root: root})
+	}
+}
+
+func (p *plan) holding(root string) *held {
+	roots := p.roots()
+	for i := range roots {
+		if roots[i].root == root {
+			return &roots[i]
+		}
+	}
+	panic("lifecycle: a root the plan does not hold: " + root)
+}
+
+// release lets the roots go, committed or not; a second call does nothing.
+func (p *plan) release() { p.tracker.index.release(p.roots()) }

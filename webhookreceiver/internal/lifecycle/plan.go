@@ -36,14 +36,6 @@ type plan struct {
 	}
 }
 
-// rootOf is the root whose lock a transition needs.
-func rootOf(tr *provider.Transition) string {
-	if tr.Root != "" {
-		return tr.Root
-	}
-	return tr.Key
-}
-
 // fill holds the roots that events touch and plans, into p, the spans
 // they close. The roots stay held until commit or release.
 func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) {
@@ -65,46 +57,6 @@ func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) {
 			}
 		}
 	}
-}
-
-// roots are the roots the plan holds, in order.
-func (p *plan) roots() []held {
-	if p.many != nil {
-		return p.many
-	}
-	return p.few[:p.nfew]
-}
-
-// add puts root among the plan's roots, in order, once. Deliveries touch a
-// root or two: a look at each beats a search.
-func (p *plan) add(root string) {
-	roots := p.roots()
-	at := 0
-	for at < len(roots) && roots[at].root < root {
-		at++
-	}
-	switch {
-	case at < len(roots) && roots[at].root == root:
-	case p.many == nil && p.nfew < len(p.few):
-		copy(p.few[at+1:p.nfew+1], p.few[at:p.nfew])
-		p.few[at] = held{root: root}
-		p.nfew++
-	default:
-		if p.many == nil {
-			p.many = append(make([]held, 0, 2*len(p.few)), p.few[:p.nfew]...)
-		}
-		p.many = slices.Insert(p.many, at, held{root: root})
-	}
-}
-
-func (p *plan) holding(root string) *held {
-	roots := p.roots()
-	for i := range roots {
-		if roots[i].root == root {
-			return &roots[i]
-		}
-	}
-	panic("lifecycle: a root the plan does not hold: " + root)
 }
 
 // commit applies the planned changes to the tracker and its storage, then
@@ -132,9 +84,6 @@ func (p *plan) commit() {
 		t.write(append(ops, closedOps(p.closed)...))
 	}
 }
-
-// release lets the roots go, committed or not; a second call does nothing.
-func (p *plan) release() { p.tracker.index.release(p.roots()) }
 
 // traces returns the spans planned so far, made on first use: most
 // deliveries close nothing.
