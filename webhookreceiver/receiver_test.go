@@ -53,6 +53,13 @@ func startReceiver(t *testing.T, cfg *Config, logsGate, tracesGate *gate) *testR
 // startReceiverOn starts the receiver on host, which offers it extensions.
 func startReceiverOn(t *testing.T, cfg *Config, host component.Host, logsGate, tracesGate *gate) *testReceiver {
 	t.Helper()
+	return startReceiverOnClock(t, cfg, host, logsGate, tracesGate, nil)
+}
+
+// startReceiverOnClock is startReceiverOn with the receiver's clock set to
+// now, unless nil.
+func startReceiverOnClock(t *testing.T, cfg *Config, host component.Host, logsGate, tracesGate *gate, now func() time.Time) *testReceiver {
+	t.Helper()
 	tr := &testReceiver{logs: new(consumertest.LogsSink), traces: new(consumertest.TracesSink), tel: componenttest.NewTelemetry()}
 	t.Cleanup(func() { require.NoError(t, tr.tel.Shutdown(context.Background())) })
 	set := metadatatest.NewSettings(tr.tel)
@@ -81,6 +88,9 @@ func startReceiverOn(t *testing.T, cfg *Config, host component.Host, logsGate, t
 	trr, err := f.CreateTraces(context.Background(), set, cfg, traces)
 	require.NoError(t, err)
 	require.Same(t, lr, trr, "one receiver, and one server, for both signals of a component")
+	if now != nil {
+		lr.(*webhookReceiver).now = now // before Start: its goroutines see it
+	}
 	require.NoError(t, lr.Start(context.Background(), host))
 	require.NoError(t, trr.Start(context.Background(), host))
 	t.Cleanup(func() {

@@ -121,15 +121,53 @@ func conferenceParts(root string, parts int, rng *rand.Rand) [][]provider.Transi
 	return out
 }
 
+// workload is a conference's start and end, the lives of bots (botLife)
+// and the deliveries of the conference's participants (conferenceParts),
+// shuffled from seed.
+func workload(bots, parts int, seed uint64) (confStart, confEnd []provider.Transition, lives [][][]provider.Transition, shared [][]provider.Transition) {
+	conference := "demo/conference/1"
+	confStart = []provider.Transition{{Key: conference, Name: "conference", Start: t0}}
+	confEnd = []provider.Transition{{Key: conference, Name: "conference", End: t0.Add(2 * time.Hour)}}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	lives = make([][][]provider.Transition, bots)
+	for i := range lives {
+		lives[i] = botLife(i, rng)
+	}
+	return confStart, confEnd, lives, conferenceParts(conference, parts, rng)
+}
+
 // deliver applies one delivery until the pipeline accepts it. It runs in
 // goroutines of the test's own: it asserts.
 func deliver(t *testing.T, tr *Tracker, c *collector, d []provider.Transition) {
+	deliverOn(t, func() *Tracker { return tr }, c, d)
+}
+
+// deliverOn is deliver on the tracker that on names, for the first try and
+// for every retry.
+func deliverOn(t *testing.T, on func() *Tracker, c *collector, d []provider.Transition) {
 	for {
-		err := tr.Apply(src, []provider.Event{ev(d...)}, c.emit)
+		err := on().Apply(src, []provider.Event{ev(d...)}, c.emit)
 		if err == nil || !assert.ErrorIs(t, err, errRefused) {
 			return
 		}
 	}
+}
+
+// serialRun is what one tracker alone, which nothing refuses, emits of
+// first, the lives one after the other, and last: the oracle.
+func serialRun(t *testing.T, first []provider.Transition, lives [][][]provider.Transition, last []provider.Transition) []string {
+	serial := &collector{rng: rand.New(rand.NewPCG(0, 0))}
+	oracle := NewTracker(24*time.Hour, 1_000_000)
+	deliver(t, oracle, serial, first)
+	for _, life := range lives {
+		for _, d := range life {
+			deliver(t, oracle, serial, d)
+		}
+	}
+	deliver(t, oracle, serial, last)
+	require.Zero(t, oracle.Open())
+	slices.Sort(serial.accepted)
+	return serial.accepted
 }
 
 // Many bots and a shared conference, delivered from many goroutines, out of
@@ -138,28 +176,9 @@ func deliver(t *testing.T, tr *Tracker, c *collector, d []provider.Transition) {
 // nothing refuses, gives; none twice, none lost.
 func TestConcurrentDeliveriesMatchASerialRun(t *testing.T) {
 	const bots, senders, parts = 48, 12, 40
-	conference := "demo/conference/1"
-	confStart := []provider.Transition{{Key: conference, Name: "conference", Start: t0}}
-	confEnd := []provider.Transition{{Key: conference, Name: "conference", End: t0.Add(2 * time.Hour)}}
-	rng := rand.New(rand.NewPCG(19, 1))
-	lives := make([][][]provider.Transition, bots)
-	for i := range lives {
-		lives[i] = botLife(i, rng)
-	}
-	shared := conferenceParts(conference, parts, rng)
+	confStart, confEnd, lives, shared := workload(bots, parts, 19)
 
-	serial := &collector{rng: rand.New(rand.NewPCG(0, 0))}
-	oracle := NewTracker(24*time.Hour, 1_000_000)
-	deliver(t, oracle, serial, confStart)
-	for _, life := range lives {
-		for _, d := range life {
-			deliver(t, oracle, serial, d)
-		}
-	}
-	for _, d := range shared {
-		deliver(t, oracle, serial, d)
-	}
-	deliver(t, oracle, serial, confEnd)
+	serial := serialRun(t, confStart, append(slices.Clone(lives), shared), confEnd)
 
 	concurrent := &collector{rng: rand.New(rand.NewPCG(19, 2)), refusals: 1.0 / 3}
 	tr := NewTracker(24*time.Hour, 1_000_000)
@@ -193,12 +212,10 @@ func TestConcurrentDeliveriesMatchASerialRun(t *testing.T) {
 	wg.Wait()
 	deliver(t, tr, concurrent, confEnd)
 
-	slices.Sort(serial.accepted)
 	slices.Sort(concurrent.accepted)
-	require.Equal(t, serial.accepted, concurrent.accepted)
+	require.Equal(t, serial, concurrent.accepted)
 	// A bot: itself, 3 phases, 3 participants, 2 utterances, a recording.
-	require.Len(t, serial.accepted, bots*10+parts+1, "the oracle saw every span")
-	require.Zero(t, oracle.Open())
+	require.Len(t, serial, bots*10+parts+1, "the oracle saw every span")
 	require.Zero(t, tr.Open())
 }
 

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -129,9 +128,11 @@ func (t *Tracker) batch(now time.Time) *sweep {
 	for _, d := range s.picked {
 		s.roots = append(s.roots, held{root: d.root})
 	}
-	slices.SortFunc(s.roots, func(a, b held) int { return strings.Compare(a.root, b.root) })
-	s.roots = slices.CompactFunc(s.roots, func(a, b held) bool { return a.root == b.root })
+	s.roots = sortedRoots(s.roots)
 	t.index.hold(s.roots)
+	if t.store != nil && len(s.roots) > 0 {
+		t.readGroups(s.roots, nil)
+	}
 	s.close()
 	return s
 }
@@ -145,36 +146,48 @@ type sweep struct {
 	roots   []held // sorted
 	spans   ptrace.Traces
 	ends    map[string]time.Time
-	expired []*due // of picked, those that close
 }
 
-func (s *sweep) life(root string) *life {
+func (s *sweep) held(root string) *held {
 	i, _ := slices.BinarySearchFunc(s.roots, root, func(h held, root string) int { return strings.Compare(h.root, root) })
-	return s.roots[i].life
+	return &s.roots[i]
 }
 
 // close makes the spans of what was picked and still is as it was: a
 // delivery may have closed or moved it between the pick and the locks.
-// What another process sharing the storage closed meanwhile is not this
-// one's to expire: it is forgotten at once.
+// With a storage, what it holds is expired rather than memory's copy (other
+// processes may have added phases to it), unless another process closed it
+// meanwhile (it is forgotten at once) or moved it so that it is no longer
+// due (memory learns where).
 func (s *sweep) close() {
 	t := s.tracker
-	var still []*due
+	type pick struct {
+		d      *due
+		forced bool // beyond maxOpen: expired whatever its age
+	}
+	var still []pick
 	for i, d := range s.picked {
-		e := s.life(d.root).open[d.key]
+		e := s.held(d.root).life.open[d.key]
 		if e != nil && &e.due == d && (i < s.over || s.now.Sub(e.since()) > t.timeout) {
-			still = append(still, d)
+			still = append(still, pick{d, i < s.over})
 		}
 	}
-	slices.SortFunc(still, func(a, b *due) int { return strings.Compare(a.key, b.key) }) // a stable order for those reading the output
-	gone := t.closedElsewhere(still)
-	for i, d := range still {
-		l := s.life(d.root)
-		if gone[i] {
-			t.remove(l, d.key)
-			continue
+	slices.SortFunc(still, func(a, b pick) int { return strings.Compare(a.d.key, b.d.key) }) // a stable order for those reading the output
+	for _, p := range still {
+		d := p.d
+		h := s.held(d.root)
+		o := h.life.open[d.key].open
+		if h.read {
+			var ok bool
+			if o, ok = h.stored[d.key]; !ok {
+				t.remove(h.life, d.key)
+				continue
+			}
+			if !p.forced && s.now.Sub(o.since()) <= t.timeout {
+				t.put(h, d.key, o)
+				continue
+			}
 		}
-		o := l.open[d.key].open
 		o.attrs = merged(o.attrs, incomplete)
 		end := s.now
 		if o.start.IsZero() { // an end whose start never came
@@ -182,19 +195,29 @@ func (s *sweep) close() {
 		}
 		appendSpan(s.spans, d.key, o, end, o.failed, o.message)
 		s.ends[d.key] = end
-		s.expired = append(s.expired, d)
+		h.change(d.key, nil)
 	}
 }
 
 // commit forgets what the batch closed, and the records past keeping, and
-// lets its roots go.
+// lets its roots go. With a storage, memory of its roots becomes what was
+// read of them, as in a delivery's commit, and the groups it closed
+// something of are written back without it.
 func (s *sweep) commit() {
 	t := s.tracker
 	defer s.release()
 	ops := closedOps(s.ends)
-	for _, d := range s.expired {
-		t.remove(s.life(d.root), d.key)
-		ops = append(ops, storage.DeleteOperation(openPrefix+d.key))
+	for i := range s.roots {
+		h := &s.roots[i]
+		if h.read {
+			t.reconcile(h)
+		}
+		for key := range h.changes {
+			t.remove(h.life, key)
+		}
+		if t.store != nil && len(h.changes) > 0 {
+			ops = append(ops, groupOp(h))
+		}
 	}
 	t.markClosed(s.ends)
 	t.forget(s.now)

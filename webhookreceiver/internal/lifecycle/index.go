@@ -15,6 +15,7 @@ package lifecycle
 import (
 	"hash/maphash"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
@@ -49,6 +50,11 @@ type held struct {
 	root    string
 	life    *life
 	changes map[string]*open // key -> new state; nil closes it (made on first use)
+
+	// With a storage: the root's group as read from it (storage.go), which
+	// is then what is open, rather than memory.
+	stored map[string]open
+	read   bool
 }
 
 // lives is where dropped lives wait to serve another root: most roots a
@@ -107,6 +113,12 @@ func (ix *index) release(roots []held) {
 			lives.Put(l)
 		}
 	}
+}
+
+// sortedRoots sorts roots by key and drops repeats: the order hold takes them in.
+func sortedRoots(roots []held) []held {
+	slices.SortFunc(roots, func(a, b held) int { return strings.Compare(a.root, b.root) })
+	return slices.CompactFunc(roots, func(a, b held) bool { return a.root == b.root })
 }
 
 // The roots a delivery's plan holds.

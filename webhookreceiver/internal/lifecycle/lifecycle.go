@@ -5,8 +5,10 @@
 // open is grouped by root, each root behind a lock of its own (index.go); a
 // delivery plans against the roots it holds (plan.go), emits, and commits;
 // expiry finds what is due at the top of a time-ordered heap (expiry.go); a
-// storage extension, when there is one, is read and written by root, under
-// that root's lock alone (storage.go). spans.go makes the spans.
+// storage extension, when there is one, is the truth of what is open, shared
+// by replicas: each root's group is read and written whole, in one call,
+// under that root's lock alone (storage.go, record.go), and memory is this
+// process's index of it for expiry. spans.go makes the spans.
 package lifecycle
 
 import (
@@ -80,7 +82,7 @@ type Tracker struct {
 	maxOpen int // beyond it, Expire closes the oldest whatever their age
 
 	// Set by UseStorage, before the first delivery.
-	store  storage.Client // nil: memory only
+	store  storage.Client // nil: memory only, and memory is the truth
 	logger *zap.Logger
 }
 

@@ -24,16 +24,12 @@ type plan struct {
 	// The roots held, in order: in few when they are two at most (most
 	// deliveries touch one), else in many. Kept by index, never by a slice
 	// of few, so that the plan stays on its caller's stack.
-	few    [2]held
-	nfew   int
-	many   []held
-	closed map[string]time.Time // made on first use
-	spans  ptrace.Traces        // made on first use (see traces)
-	looked struct {             // the close of the last key read from the storage
-		key    string
-		end    time.Time
-		closed bool
-	}
+	few     [2]held
+	nfew    int
+	many    []held
+	closed  map[string]time.Time // made on first use
+	spans   ptrace.Traces        // made on first use (see traces)
+	fetched []fetched            // with a storage: closes read with the groups
 }
 
 // fill holds the roots that events touch and plans, into p, the spans
@@ -46,6 +42,9 @@ func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) {
 		}
 	}
 	t.index.hold(p.roots())
+	if t.store != nil {
+		p.read(events)
+	}
 	for i := range events {
 		for j := range events[i].Transitions {
 			tr := &events[i].Transitions[j]
@@ -60,7 +59,9 @@ func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) {
 }
 
 // commit applies the planned changes to the tracker and its storage, then
-// lets the roots go.
+// lets the roots go. With a storage, memory of each root becomes what was
+// read of it, changed as planned, and a group that changed is written back
+// whole.
 func (p *plan) commit() {
 	t := p.tracker
 	defer p.release()
@@ -68,15 +69,18 @@ func (p *plan) commit() {
 	roots := p.roots()
 	for i := range roots {
 		h := &roots[i]
+		if h.read {
+			t.reconcile(h)
+		}
 		for key, c := range h.changes {
 			if c == nil {
 				t.remove(h.life, key)
 			} else {
 				t.put(h, key, *c)
 			}
-			if t.store != nil {
-				ops = append(ops, openOp(key, c))
-			}
+		}
+		if t.store != nil && len(h.changes) > 0 {
+			ops = append(ops, groupOp(h))
 		}
 	}
 	t.markClosed(p.closed)
@@ -114,8 +118,10 @@ func (p *plan) closedAt(key string) (time.Time, bool) {
 	if end, ok := p.tracker.closedAt(key); ok {
 		return end, true
 	}
-	if p.looked.key == key {
-		return p.looked.end, p.looked.closed
+	for i := range p.fetched {
+		if p.fetched[i].key == key {
+			return p.fetched[i].end, p.fetched[i].closed
+		}
 	}
 	return p.tracker.loadClosed(key)
 }
@@ -127,10 +133,14 @@ func (p *plan) get(h *held, key string) (open, bool) {
 		}
 		return *c, true
 	}
+	if h.read {
+		o, ok := h.stored[key]
+		return o, ok
+	}
 	if e := h.life.open[key]; e != nil {
 		return e.open, true
 	}
-	return p.loadOpen(h, key)
+	return open{}, false
 }
 
 func (p *plan) put(h *held, key string, o open) { h.change(key, &o) }
@@ -201,12 +211,21 @@ func (p *plan) span(h *held, tr *provider.Transition) {
 // closeChildren ends, where their root ends, the children still open under
 // it that end with it (a participant still in the meeting when the bot
 // left): nothing more will be seen of them. They are marked incomplete, their
-// own end unseen. The root's own children are all it looks at.
+// own end unseen. The root's own children are all it looks at: with a
+// storage, those in its group, whichever process opened them.
 func (p *plan) closeChildren(h *held, end time.Time) {
 	var keys []string
-	for key, e := range h.life.open {
-		if e.root == h.root && e.withRoot {
-			keys = append(keys, key)
+	if h.read {
+		for key, o := range h.stored {
+			if o.root == h.root && o.withRoot {
+				keys = append(keys, key)
+			}
+		}
+	} else {
+		for key, e := range h.life.open {
+			if e.root == h.root && e.withRoot {
+				keys = append(keys, key)
+			}
 		}
 	}
 	for key, o := range h.changes {

@@ -1,52 +1,72 @@
 package lifecycle
 
+// The storage: with a storage extension, it is the truth of what is open,
+// and memory only this process's index of it for expiry. Replicas sharing
+// the storage advance one lifecycle in turns, so what one holds in memory
+// is behind what the others wrote since. A delivery therefore reads the
+// groups of the roots it holds from the storage, in one call, and writes
+// the groups it changed back in one call at commit; a sweep reads the
+// groups of what it is about to expire. All under the roots' locks alone:
+// deliveries of other lifecycles do not wait for it. Without a storage,
+// memory is the truth and nothing here runs.
+
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 	"github.com/eventhooks/collector/webhookreceiver/internal/storedtime"
-	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
 )
 
 // Keys of the tracker's entries in a storage extension.
 const (
-	openPrefix   = "lifecycle/open/"
-	closedPrefix = "lifecycle/closed/"
+	groupPrefix  = "lifecycle/root/"   // a root's group (record.go)
+	closedPrefix = "lifecycle/closed/" // where an emitted span ended
+	openPrefix   = "lifecycle/open/"   // one lifecycle, as releases before the groups kept it
 )
 
-// UseStorage keeps the tracker's state in a storage extension as well as in
-// memory: what commits write through, and a lifecycle missing from memory is
-// looked up there, so that a restarted process, or another replica sharing
-// the storage, goes on where the last one stopped. It loads what the storage
-// holds when the client can walk its entries (file_storage can). Call it
-// before the first delivery.
-//
-// The storage is read and written under the locks of the roots concerned
-// alone: deliveries of other lifecycles do not wait for it.
+// UseStorage keeps the tracker's state in a storage extension: a restarted
+// process, or another replica sharing the storage, goes on where the last
+// one stopped. It loads what the storage holds when the client can walk its
+// entries (file_storage can), and rewrites what an earlier release stored
+// one lifecycle per key as groups, so that nothing open is lost across the
+// upgrade. Call it before the first delivery.
 func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger *zap.Logger) error {
 	t.store, t.logger = client, logger
 	walker, ok := client.(storage.Walker)
 	if !ok {
 		return nil
 	}
-	return walker.Walk(ctx, func(key string, value []byte) ([]*storage.Operation, error) {
+	load := func(root, key string, o open) {
+		h := []held{{root: root}}
+		t.index.hold(h)
+		t.put(&h[0], key, o)
+		t.index.release(h)
+	}
+	var legacy, upgraded []string // keys of the earlier form, and their roots
+	err := walker.Walk(ctx, func(key string, value []byte) ([]*storage.Operation, error) {
 		switch {
-		case strings.HasPrefix(key, openPrefix):
-			if o, ok := decodeOpen(value); ok {
-				key = strings.TrimPrefix(key, openPrefix)
-				root := []held{{root: o.root}}
-				if o.root == "" {
-					root[0].root = key
-				}
-				t.index.hold(root)
-				t.put(&root[0], key, o)
-				t.index.release(root)
+		case strings.HasPrefix(key, groupPrefix):
+			root := strings.TrimPrefix(key, groupPrefix)
+			group, _ := decodeGroup(root, value)
+			for k, o := range group {
+				load(root, k, o)
 			}
+		case strings.HasPrefix(key, openPrefix):
+			if o, ok := decodeLegacy(value); ok {
+				key := strings.TrimPrefix(key, openPrefix)
+				root := o.root
+				if root == "" {
+					root = key
+				}
+				load(root, key, o)
+				upgraded = append(upgraded, root)
+			}
+			legacy = append(legacy, key)
 		case strings.HasPrefix(key, closedPrefix):
 			if end, ok := storedtime.Decode(value); ok {
 				t.markClosed(map[string]time.Time{strings.TrimPrefix(key, closedPrefix): end})
@@ -54,28 +74,115 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 		}
 		return nil, nil
 	})
+	if err != nil || len(legacy) == 0 {
+		return err
+	}
+	// Memory now holds both forms merged: it is written as groups, and the
+	// earlier form goes, in one call.
+	var ops []*storage.Operation
+	roots := make([]held, 0, len(upgraded))
+	for _, root := range upgraded {
+		roots = append(roots, held{root: root})
+	}
+	roots = sortedRoots(roots)
+	t.index.hold(roots)
+	for i := range roots {
+		ops = append(ops, groupOp(&roots[i]))
+	}
+	t.index.release(roots)
+	for _, key := range legacy {
+		ops = append(ops, storage.DeleteOperation(key))
+	}
+	return client.Batch(ctx, ops...)
 }
 
-// loadOpen looks up a lifecycle of the held root h missing from memory and,
-// in the same call, the record of its span's close: a start asks for it
-// next (see plan.closedAt).
-func (p *plan) loadOpen(h *held, key string) (open, bool) {
-	t := p.tracker
-	if t.store == nil {
-		return open{}, false
+// readGroups reads from the storage, in one call, the groups of roots
+// (held), and the gets of extra. When the call fails, the roots are left
+// unread, and planned against memory: the storage's state is unknown.
+func (t *Tracker) readGroups(roots []held, extra []*storage.Operation) bool {
+	ops := make([]*storage.Operation, 0, len(roots)+len(extra))
+	for i := range roots {
+		ops = append(ops, storage.GetOperation(groupPrefix+roots[i].root))
 	}
-	ops := []*storage.Operation{storage.GetOperation(openPrefix + key), storage.GetOperation(closedPrefix + key)}
-	if err := t.store.Batch(context.Background(), ops...); err != nil {
-		t.logger.Warn("Could not read a lifecycle from the storage", zap.Error(err))
-		return open{}, false
+	if err := t.store.Batch(context.Background(), append(ops, extra...)...); err != nil {
+		t.logger.Warn("Could not read lifecycles from the storage", zap.Error(err))
+		return false
 	}
-	p.looked.key = key
-	p.looked.end, p.looked.closed = storedtime.Decode(ops[1].Value)
-	o, ok := decodeOpen(ops[0].Value)
-	if ok {
+	for i := range roots {
+		h := &roots[i]
+		group, ok := decodeGroup(h.root, ops[i].Value)
+		if !ok {
+			t.logger.Warn("A lifecycle record in the storage is unreadable; taken as empty", zap.String("root", h.root))
+		}
+		h.stored, h.read = group, true
+	}
+	return true
+}
+
+// read reads, in one call, the groups of the roots p holds and the records
+// of the closes that the events' starts may ask for (see plan.closedAt).
+func (p *plan) read(events []provider.Event) {
+	var gets []*storage.Operation
+	for i := range events {
+		for j := range events[i].Transitions {
+			tr := &events[i].Transitions[j]
+			if tr.Start.IsZero() || p.fetching(tr.Key) {
+				continue
+			}
+			p.fetched = append(p.fetched, fetched{key: tr.Key})
+			gets = append(gets, storage.GetOperation(closedPrefix+tr.Key))
+		}
+	}
+	if !p.tracker.readGroups(p.roots(), gets) {
+		p.fetched = nil
+		return
+	}
+	for i, op := range gets {
+		p.fetched[i].end, p.fetched[i].closed = storedtime.Decode(op.Value)
+	}
+}
+
+// fetched is the record of a span's close, read with the groups.
+type fetched struct {
+	key    string
+	end    time.Time
+	closed bool
+}
+
+func (p *plan) fetching(key string) bool {
+	for i := range p.fetched {
+		if p.fetched[i].key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// reconcile makes memory of the held root h what the storage holds of it:
+// what is missing there was closed by another process, what is there may
+// have moved on, or been opened elsewhere.
+func (t *Tracker) reconcile(h *held) {
+	for key := range h.life.open {
+		if _, ok := h.stored[key]; !ok {
+			t.remove(h.life, key)
+		}
+	}
+	for key, o := range h.stored {
 		t.put(h, key, o)
 	}
-	return o, ok
+}
+
+// groupOp writes the held root h's group as memory holds it, or deletes it
+// when nothing is open.
+func groupOp(h *held) *storage.Operation {
+	if len(h.life.open) == 0 {
+		return storage.DeleteOperation(groupPrefix + h.root)
+	}
+	entries := make([]keyed, 0, len(h.life.open))
+	for key, e := range h.life.open {
+		entries = append(entries, keyed{key, &e.open})
+	}
+	return storage.SetOperation(groupPrefix+h.root, encodeGroup(h.root, entries))
 }
 
 // loadClosed looks up where a span emitted elsewhere ended.
@@ -88,14 +195,6 @@ func (t *Tracker) loadClosed(key string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return storedtime.Decode(v)
-}
-
-// openOp writes o under key, or deletes it (o nil).
-func openOp(key string, o *open) *storage.Operation {
-	if o == nil {
-		return storage.DeleteOperation(openPrefix + key)
-	}
-	return storage.SetOperation(openPrefix+key, encodeOpen(*o))
 }
 
 // closedOps record where the spans under the keys of ends ended.
@@ -119,27 +218,6 @@ func (t *Tracker) write(ops []*storage.Operation) {
 	}
 }
 
-// closedElsewhere reports, in one call, which of the open dues another
-// process closed meanwhile: those are not this one's to expire. When the
-// storage cannot tell, they are taken as still open.
-func (t *Tracker) closedElsewhere(dues []*due) []bool {
-	gone := make([]bool, len(dues))
-	if t.store == nil || len(dues) == 0 {
-		return gone
-	}
-	gets := make([]*storage.Operation, len(dues))
-	for i, d := range dues {
-		gets[i] = storage.GetOperation(openPrefix + d.key)
-	}
-	if err := t.store.Batch(context.Background(), gets...); err != nil {
-		return gone
-	}
-	for i, op := range gets {
-		gone[i] = op.Value == nil
-	}
-	return gone
-}
-
 // Stale reports whether an entry of the storage is the record of a span
 // closed longer ago than the timeout, or one no longer readable: a start that
 // late is past caring. The receiver deletes such entries as it walks the
@@ -155,51 +233,3 @@ func (t *Tracker) Stale(key string, value []byte, now time.Time) bool {
 // forgotten reports whether a span that ended at end is no longer
 // remembered closed at now.
 func (t *Tracker) forgotten(end, now time.Time) bool { return now.Sub(end) > t.timeout }
-
-// record is an open lifecycle as stored.
-type record struct {
-	Provider, ServiceName, ScopeName, ScopeVersion string
-	Root, Name                                     string
-	Start                                          time.Time
-	PerStart, WithRoot                             bool
-	Attrs                                          map[string]string
-	Steps                                          []stepRecord
-	End                                            time.Time
-	Failed                                         bool
-	Message                                        string
-}
-
-type stepRecord struct {
-	Slot, Name string
-	At         time.Time
-	Attrs      map[string]string
-}
-
-func encodeOpen(o open) []byte {
-	r := record{
-		Provider: o.src.Provider, ServiceName: o.src.ServiceName, ScopeName: o.src.ScopeName, ScopeVersion: o.src.ScopeVersion,
-		Root: o.root, Name: o.name, Start: o.start, PerStart: o.perStart, WithRoot: o.withRoot, Attrs: o.attrs.asMap(),
-		End: o.end, Failed: o.failed, Message: o.message,
-	}
-	for _, s := range o.steps {
-		r.Steps = append(r.Steps, stepRecord{s.slot, s.name, s.at, s.attrs.asMap()})
-	}
-	b, _ := json.Marshal(r) // a record of strings, times and bools always marshals
-	return b
-}
-
-func decodeOpen(b []byte) (open, bool) {
-	var r record
-	if len(b) == 0 || json.Unmarshal(b, &r) != nil {
-		return open{}, false
-	}
-	o := open{
-		src:  translate.Source{Provider: r.Provider, ServiceName: r.ServiceName, ScopeName: r.ScopeName, ScopeVersion: r.ScopeVersion},
-		root: r.Root, name: r.Name, start: r.Start, perStart: r.PerStart, withRoot: r.WithRoot, attrs: mapAttrs(r.Attrs).compact(),
-		end: r.End, failed: r.Failed, message: r.Message,
-	}
-	for _, s := range r.Steps {
-		o.steps = append(o.steps, step{s.Slot, s.Name, s.At, mapAttrs(s.Attrs).compact()})
-	}
-	return o, true
-}

@@ -94,16 +94,44 @@ func TestExpiryIsWrittenAndItsRecordGoesStale(t *testing.T) {
 		"then it is stale; never another's state")
 }
 
-func TestRecordRoundTrip(t *testing.T) {
-	o := open{src: src, root: "r", name: "n", start: t0, perStart: true, withRoot: true, attrs: mapAttrs(map[string]string{"a": "1"}).compact(),
-		steps: []step{{"s", "n.s", t0, mapAttrs(map[string]string{"b": "2"}).compact()}}, end: t0.Add(time.Minute), failed: true, message: "m"}
-	back, ok := decodeOpen(encodeOpen(o))
+// A root's group comes back from its record as it went in: the root with
+// its phases, a child, one of another source, one whose key is not under
+// the root.
+func TestGroupRoundTrip(t *testing.T) {
+	other := src
+	other.ServiceName = "renamed"
+	group := map[string]open{
+		root: {src: src, name: "n", start: t0, attrs: mapAttrs(map[string]string{"a": "1"}).compact(),
+			steps: []step{{root + "/state", "n.s", t0, mapAttrs(map[string]string{"b": "2"}).compact()}}},
+		root + "/p/1":   {src: src, root: root, name: "p", start: t0, perStart: true, withRoot: true},
+		root + "/p/2":   {src: other, root: root, name: "p", end: t0.Add(time.Minute), failed: true, message: "m"},
+		"elsewhere/x/1": {src: src, root: root, name: "x", start: t0.Add(time.Second), steps: []step{{"elsewhere/x/1/s", "x.s", t0, attrs{}}}},
+	}
+	var entries []keyed
+	for key, o := range group {
+		entries = append(entries, keyed{key, &o})
+	}
+	b := encodeGroup(root, entries)
+	require.NotContains(t, string(b), root+"/", "keys under the root are kept relative to it")
+	back, ok := decodeGroup(root, b)
 	require.True(t, ok)
-	require.Equal(t, o.src, back.src)
-	require.True(t, o.start.Equal(back.start))
-	require.Equal(t, o.attrs, back.attrs)
-	require.Equal(t, o.steps[0].attrs, back.steps[0].attrs)
-	require.Equal(t, []any{o.root, o.name, o.perStart, o.withRoot, o.failed, o.message}, []any{back.root, back.name, back.perStart, back.withRoot, back.failed, back.message})
-	_, ok = decodeOpen([]byte("not json"))
+	require.Len(t, back, len(group))
+	for key, o := range group {
+		got := back[key]
+		require.True(t, o.start.Equal(got.start) && o.end.Equal(got.end), key)
+		o.start, o.end, got.start, got.end = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		for i := range o.steps {
+			require.True(t, o.steps[i].at.Equal(got.steps[i].at), key)
+			o.steps[i].at, got.steps[i].at = time.Time{}, time.Time{}
+			if o.steps[i].attrs.len() == 0 {
+				o.steps[i].attrs = got.steps[i].attrs
+			}
+		}
+		require.Equal(t, o, got, key)
+	}
+	empty, ok := decodeGroup(root, nil)
+	require.True(t, ok, "no record is an empty group")
+	require.Empty(t, empty)
+	_, ok = decodeGroup(root, []byte("not json"))
 	require.False(t, ok)
 }

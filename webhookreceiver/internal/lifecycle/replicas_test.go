@@ -1,0 +1,148 @@
+package lifecycle
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+	"github.com/eventhooks/collector/webhookreceiver/internal/storagetest"
+)
+
+// Many bots and a shared conference over three replicas sharing one slow
+// storage: every delivery, and every retry of a refused one, lands on any
+// replica, bots side by side, each bot's deliveries one after the other as
+// its platform sends them. Together they emit exactly what one tracker
+// alone emits (the serial oracle): no phase lost to a replica's stale
+// memory, every child closed with its root wherever it was opened. Then
+// what a replica still remembers open was closed by the others: its sweep
+// drops it and emits nothing.
+func TestReplicasInTurnsMatchOneTracker(t *testing.T) {
+	const bots, senders, parts = 24, 8, 12
+	confStart, confEnd, lives, shared := workload(bots, parts, 22)
+	// The conference's participants come one after the other too: a join
+	// and a leave of one stay on two replicas at the same instant would be
+	// the race across replicas that the storage cannot close.
+	lives = append(lives, shared)
+
+	serial := serialRun(t, confStart, lives, confEnd)
+
+	store := storagetest.SlowClient{Client: storagetest.NewMapClient(), Delay: 50 * time.Microsecond}
+	replicas := make([]*Tracker, 3)
+	for i := range replicas {
+		replicas[i] = storedTracker(t, store)
+	}
+	concurrent := &collector{rng: rand.New(rand.NewPCG(22, 2)), refusals: 1.0 / 4}
+	deliver(t, replicas[0], concurrent, confStart)
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(22, uint64(s)+10))
+			for i := s; i < len(lives); i += senders {
+				for _, d := range lives[i] {
+					// Each try lands anywhere, as behind a round-robin load balancer.
+					deliverOn(t, func() *Tracker { return replicas[rng.IntN(len(replicas))] }, concurrent, d)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	deliver(t, replicas[1], concurrent, confEnd)
+
+	slices.Sort(concurrent.accepted)
+	require.Equal(t, serial, concurrent.accepted)
+	require.Len(t, serial, bots*10+parts+1, "the oracle saw every span")
+	require.Empty(t, store.Client.(*storagetest.MapClient).Keys(func(key string, _ []byte) bool { return strings.HasPrefix(key, groupPrefix) }),
+		"nothing left open in the storage")
+	for _, r := range replicas {
+		require.NoError(t, r.Expire(t0.Add(48*time.Hour), func(spans ptrace.Traces) error {
+			return assert.AnError // nothing may be emitted: all was closed
+		}))
+		require.Zero(t, r.Open())
+	}
+}
+
+// A root ended on one replica closes the children opened on another, which
+// that other then forgets instead of expiring them.
+func TestRootEndClosesChildrenOpenedElsewhere(t *testing.T) {
+	client := storagetest.NewMapClient()
+	a, b := storedTracker(t, client), storedTracker(t, client)
+	child := provider.Transition{Key: root + "/presence/p1", Root: root, Name: "presence", Start: t0.Add(time.Minute), PerStart: true, EndsWithRoot: true}
+	require.Zero(t, planCommit(a, provider.Transition{Key: root, Name: "thing", Start: t0}))
+	require.Zero(t, planCommit(b, child))
+	spans, commit := a.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(time.Hour)})})
+	commit()
+	byName := spansByName(spans)
+	require.Len(t, byName["thing"], 1)
+	require.Len(t, byName["presence"], 1, "opened on the other replica")
+	require.Equal(t, "true", byName["presence"][0].Attributes().AsRaw()[AttrIncomplete])
+	require.Equal(t, 2, b.Open(), "b does not know yet")
+	expired, commit := b.expire(t0.Add(3 * time.Hour))
+	require.Zero(t, expired.SpanCount())
+	commit()
+	require.Zero(t, b.Open())
+}
+
+// A sweep expires what the storage holds, not its own memory's copy: the
+// phases another replica added are in the span, and what another replica
+// moved on is expired only when it is due as moved.
+func TestExpiryReadsWhatOthersWrote(t *testing.T) {
+	client := storagetest.NewMapClient()
+	a, b := storedTracker(t, client), storedTracker(t, client)
+	stay := provider.Transition{Key: root + "/p/1", Root: root, Name: "p", PerStart: true}
+	first, second := stay, stay
+	first.Start, second.Start = t0, t0.Add(30*time.Minute)
+	require.Zero(t, planCommit(a, provider.Transition{Key: root, Name: "thing", Start: t0}, first))
+	require.Zero(t, planCommit(b, provider.Transition{Key: root + "/state", Root: root, Name: "thing.state", Step: t0.Add(time.Minute)}))
+	require.Equal(t, 1, planCommit(b, second), "a new stay closes the first")
+
+	spans, commit := a.expire(t0.Add(time.Hour + time.Second))
+	byName := spansByName(spans)
+	require.Len(t, byName["thing"], 1)
+	require.Len(t, byName["thing.state"], 1, "the phase added on b")
+	require.Empty(t, byName["p"], "the stay b opened later is not due yet")
+	commit()
+	require.Equal(t, 1, a.Open(), "a knows the later stay now")
+	spans, commit = a.expire(t0.Add(90*time.Minute + time.Second))
+	require.Len(t, spansByName(spans)["p"], 1)
+	commit()
+	require.Zero(t, a.Open())
+	require.Zero(t, storedTracker(t, client).Open(), "nothing left open in the storage")
+}
+
+// A storage written by a release that kept one record per lifecycle loses
+// nothing open on the upgrade: the records are loaded, rewritten as groups,
+// and the lifecycle ends as it would have.
+func TestLoadsTheEarlierRecords(t *testing.T) {
+	ctx := context.Background()
+	client := storagetest.NewMapClient()
+	require.NoError(t, client.Set(ctx, openPrefix+root, []byte(`{"Provider":"demo","ServiceName":"demo","ScopeName":"scope","ScopeVersion":"v",`+
+		`"Root":"","Name":"thing","Start":"2025-07-15T14:00:00Z","PerStart":false,"WithRoot":false,"Attrs":{"id":"1"},`+
+		`"Steps":[{"Slot":"demo/thing/1/state","Name":"thing.state","At":"2025-07-15T14:00:00Z","Attrs":{"state":"joining"}}],`+
+		`"End":"0001-01-01T00:00:00Z","Failed":false,"Message":""}`)))
+	require.NoError(t, client.Set(ctx, openPrefix+root+"/p/1", []byte(`{"Provider":"demo","ServiceName":"demo","ScopeName":"scope","ScopeVersion":"v",`+
+		`"Root":"demo/thing/1","Name":"p","Start":"2025-07-15T14:01:00Z","PerStart":true,"WithRoot":true,"Attrs":null,"Steps":null,`+
+		`"End":"0001-01-01T00:00:00Z","Failed":false,"Message":""}`)))
+	require.NoError(t, client.Set(ctx, openPrefix+"unreadable", []byte("not json")))
+
+	tr := storedTracker(t, client)
+	require.Equal(t, 2, tr.Open())
+	require.Equal(t, []string{groupPrefix + root}, client.Keys(func(string, []byte) bool { return true }), "rewritten as one group")
+	spans, commit := storedTracker(t, client).plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(time.Hour)})})
+	commit()
+	byName := spansByName(spans)
+	require.Len(t, byName["thing"], 1)
+	require.Equal(t, map[string]any{"id": "1"}, byName["thing"][0].Attributes().AsRaw())
+	require.Len(t, byName["thing.state"], 1)
+	require.Len(t, byName["p"], 1, "the child, closed with its root")
+}
