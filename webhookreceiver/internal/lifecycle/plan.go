@@ -42,7 +42,7 @@ func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) {
 		}
 	}
 	t.index.hold(p.roots())
-	if t.store != nil {
+	if t.store != nil && len(p.roots()) > 0 {
 		p.read(events)
 	}
 	for i := range events {
