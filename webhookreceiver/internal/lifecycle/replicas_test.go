@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
@@ -145,4 +147,78 @@ func TestLoadsTheEarlierRecords(t *testing.T) {
 	require.Equal(t, map[string]any{"id": "1"}, byName["thing"][0].Attributes().AsRaw())
 	require.Len(t, byName["thing.state"], 1)
 	require.Len(t, byName["p"], 1, "the child, closed with its root")
+}
+
+// calls counts the calls made to the storage beneath: Get, Set and Delete
+// each one, a Batch one whatever it holds. It does not walk.
+type calls struct {
+	storage.Client
+	mu sync.Mutex
+	n  int
+}
+
+func (c *calls) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.n
+	c.n = 0
+	return n
+}
+
+func (c *calls) add() {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+}
+
+func (c *calls) Get(ctx context.Context, key string) ([]byte, error) {
+	c.add()
+	return c.Client.Get(ctx, key)
+}
+
+func (c *calls) Set(ctx context.Context, key string, value []byte) error {
+	c.add()
+	return c.Client.Set(ctx, key, value)
+}
+
+func (c *calls) Delete(ctx context.Context, key string) error {
+	c.add()
+	return c.Client.Delete(ctx, key)
+}
+
+func (c *calls) Batch(ctx context.Context, ops ...*storage.Operation) error {
+	c.add()
+	return c.Client.Batch(ctx, ops...)
+}
+
+// What a network storage's round trips cost is counted: a delivery reads
+// all its roots' groups, and the closes its starts ask for, in one call, and
+// writes back what it changed in one more; one that changes nothing writes
+// nothing, one that touches no root reads nothing; a sweep batch reads and
+// writes once whatever it expires.
+func TestOneReadAndOneWriteADelivery(t *testing.T) {
+	store := &calls{Client: storagetest.NewMapClient()}
+	tr := storedTracker(t, store)
+	other := "demo/thing/2"
+	require.Zero(t, planCommit(tr,
+		provider.Transition{Key: root, Name: "thing", Start: t0},
+		provider.Transition{Key: root + "/state", Root: root, Name: "thing.state", Step: t0},
+		provider.Transition{Key: root + "/p/1", Root: root, Name: "p", Start: t0, EndsWithRoot: true},
+		provider.Transition{Key: other, Name: "thing", Start: t0}))
+	require.Equal(t, 2, store.count(), "two roots, three starts: one read, one write")
+	require.Equal(t, 1, planCommit(tr, provider.Transition{Key: root + "/u/1", Root: root, Name: "u", Start: t0, End: t0.Add(time.Second)}))
+	require.Equal(t, 1, store.count(), "an utterance changes nothing open: one read")
+	require.Zero(t, planCommit(tr))
+	require.Zero(t, store.count(), "no root, no call")
+	require.Equal(t, 3, planCommit(tr, provider.Transition{Key: root, Name: "thing", End: t0.Add(time.Minute)}))
+	require.Equal(t, 2, store.count(), "the root, its phase and its child closed: one read, one write")
+
+	for i := range 50 {
+		require.Zero(t, planCommit(tr, provider.Transition{Key: fmt.Sprint("demo/many/", i), Name: "thing", Start: t0}))
+	}
+	store.count()
+	spans, commit := tr.expire(t0.Add(2 * time.Hour))
+	commit()
+	require.Equal(t, 51, spans.SpanCount())
+	require.Equal(t, 2, store.count(), "a sweep batch of 51 roots: one read, one write")
 }
