@@ -26,14 +26,20 @@ import (
 // in time.
 func startProcess(t *testing.T, name string, args ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
+	return startCommand(t, exec.Command(name, args...))
+}
+
+// startCommand is startProcess for a command the caller prepared (its
+// environment, say).
+func startCommand(t *testing.T, cmd *exec.Cmd) (*exec.Cmd, *lockedBuffer) {
+	t.Helper()
 	out := &lockedBuffer{}
-	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		proc.Stop(cmd, 10*time.Second)
 		if t.Failed() {
-			t.Logf("%s output:\n%s", filepath.Base(name), out.String())
+			t.Logf("%s output:\n%s", filepath.Base(cmd.Path), out.String())
 		}
 	})
 	return cmd, out
@@ -63,56 +69,8 @@ func TestE2EBackends(t *testing.T) {
 	jaeger := fromMake(t, "JAEGER", "the jaeger binary")
 	dir := t.TempDir()
 
-	vlPort := freePort(t)
-	vl := fmt.Sprintf("127.0.0.1:%d", vlPort)
-	// A long retention: the test's deliveries carry their own, past, times.
-	startProcess(t, vlogs, "-httpListenAddr="+vl, "-storageDataPath="+filepath.Join(dir, "vlogs"), "-retentionPeriod=100y")
-	waitHTTP(t, "http://"+vl+"/health")
-
-	otlpPort, queryPort, queryGRPCPort, healthPort := freePort(t), freePort(t), freePort(t), freePort(t)
-	jaegerConfig := fmt.Sprintf(`
-service:
-  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
-  pipelines:
-    traces:
-      receivers: [otlp]
-      exporters: [jaeger_storage_exporter]
-  telemetry:
-    metrics:
-      level: none
-    logs:
-      level: warn
-extensions:
-  healthcheckv2:
-    use_v2: true
-    http:
-      endpoint: 127.0.0.1:%d
-  jaeger_query:
-    storage:
-      traces: memstore
-    http:
-      endpoint: 127.0.0.1:%d
-    grpc:
-      endpoint: 127.0.0.1:%d
-  jaeger_storage:
-    backends:
-      memstore:
-        memory:
-          max_traces: 10000
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:%d
-exporters:
-  jaeger_storage_exporter:
-    trace_storage: memstore
-`, healthPort, queryPort, queryGRPCPort, otlpPort)
-	jaegerConfigFile := filepath.Join(dir, "jaeger.yaml")
-	require.NoError(t, os.WriteFile(jaegerConfigFile, []byte(jaegerConfig), 0o600))
-	startProcess(t, jaeger, "--config", jaegerConfigFile)
-	query := fmt.Sprintf("http://127.0.0.1:%d", queryPort)
-	waitHTTP(t, query+"/api/services")
+	vl := startVictoriaLogs(t, vlogs, dir)
+	otlp, query := startJaeger(t, jaeger, dir)
 
 	port := freePort(t)
 	config := fmt.Sprintf(`
@@ -131,7 +89,7 @@ exporters:
   otlp_http/victorialogs:
     logs_endpoint: http://%s/insert/opentelemetry/v1/logs
   otlp_grpc/jaeger:
-    endpoint: 127.0.0.1:%d
+    endpoint: %s
     tls:
       insecure: true
 service:
@@ -141,7 +99,7 @@ service:
   pipelines:
     logs: {receivers: [webhook], processors: [batch], exporters: [otlp_http/victorialogs]}
     traces: {receivers: [webhook], processors: [batch], exporters: [otlp_grpc/jaeger]}
-`, port, attendeeSecret, testSecret, iotumToken, airmeetToken, vl, otlpPort)
+`, port, attendeeSecret, testSecret, iotumToken, airmeetToken, vl, otlp)
 	configFile := filepath.Join(dir, "collector.yaml")
 	require.NoError(t, os.WriteFile(configFile, []byte(config), 0o600))
 	startProcess(t, bin, "--config", configFile)
@@ -179,15 +137,7 @@ service:
 	}
 
 	// VictoriaLogs: each platform's records, by service.name and by event name.
-	logsql := func(q string) int {
-		resp, err := http.PostForm("http://"+vl+"/select/logsql/query", url.Values{"query": {q}})
-		if err != nil {
-			return -1
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return strings.Count(strings.TrimSpace(string(b)), "\n") + min(1, len(strings.TrimSpace(string(b))))
-	}
+	logsql := func(q string) int { return countLogs(vl, q) }
 	for service, n := range sent {
 		require.Eventually(t, func() bool { return logsql(fmt.Sprintf(`service.name:%q`, service)) >= n },
 			30*time.Second, 250*time.Millisecond, "VictoriaLogs has not %d records of %s", n, service)
@@ -203,23 +153,7 @@ service:
 
 	// Jaeger: the traces by the IDs anyone can compute.
 	trace := func(rootKey string) (spans []string) {
-		traceID, _ := traceids.Root(rootKey)
-		resp, err := http.Get(query + "/api/traces/" + traceID.String())
-		if err != nil {
-			return nil
-		}
-		defer resp.Body.Close()
-		var body struct {
-			Data []struct {
-				Spans []struct {
-					OperationName string `json:"operationName"`
-				} `json:"spans"`
-			} `json:"data"`
-		}
-		if json.NewDecoder(resp.Body).Decode(&body) != nil || len(body.Data) == 0 {
-			return nil
-		}
-		for _, s := range body.Data[0].Spans {
+		for _, s := range jaegerTrace(query, rootKey) {
 			spans = append(spans, s.OperationName)
 		}
 		return spans
@@ -235,4 +169,125 @@ service:
 		30*time.Second, 250*time.Millisecond, "Jaeger has not the conference's trace")
 	require.Contains(t, conference, "iotum.conference")
 	require.Contains(t, conference, "iotum.participant")
+}
+
+// startVictoriaLogs runs VictoriaLogs on a free loopback port, its data in
+// dir, and returns its address.
+func startVictoriaLogs(t *testing.T, vlogs, dir string) string {
+	t.Helper()
+	vl := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	// A long retention: the test's deliveries carry their own, past, times.
+	startProcess(t, vlogs, "-httpListenAddr="+vl, "-storageDataPath="+filepath.Join(dir, "vlogs"), "-retentionPeriod=100y")
+	waitHTTP(t, "http://"+vl+"/health")
+	return vl
+}
+
+// startJaeger runs Jaeger v2 in memory with every listener on a free
+// loopback port, and returns its OTLP/gRPC endpoint and its query API's URL.
+func startJaeger(t *testing.T, jaeger, dir string) (otlp, query string) {
+	t.Helper()
+	otlpPort, queryPort, queryGRPCPort, healthPort := freePort(t), freePort(t), freePort(t), freePort(t)
+	jaegerConfig := fmt.Sprintf(`
+service:
+  extensions: [jaeger_storage, jaeger_query, healthcheckv2]
+  pipelines:
+    traces:
+      receivers: [otlp]
+      exporters: [jaeger_storage_exporter]
+  telemetry:
+    metrics:
+      level: none
+    logs:
+      level: warn
+extensions:
+  healthcheckv2:
+    use_v2: true
+    http:
+      endpoint: 127.0.0.1:%d
+  jaeger_query:
+    storage:
+      traces: memstore
+    http:
+      endpoint: 127.0.0.1:%d
+    grpc:
+      endpoint: 127.0.0.1:%d
+  jaeger_storage:
+    backends:
+      memstore:
+        memory:
+          max_traces: 100000
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:%d
+exporters:
+  jaeger_storage_exporter:
+    trace_storage: memstore
+`, healthPort, queryPort, queryGRPCPort, otlpPort)
+	jaegerConfigFile := filepath.Join(dir, "jaeger.yaml")
+	require.NoError(t, os.WriteFile(jaegerConfigFile, []byte(jaegerConfig), 0o600))
+	startProcess(t, jaeger, "--config", jaegerConfigFile)
+	query = fmt.Sprintf("http://127.0.0.1:%d", queryPort)
+	waitHTTP(t, query+"/api/services")
+	return fmt.Sprintf("127.0.0.1:%d", otlpPort), query
+}
+
+// logsQL runs a LogsQL query against VictoriaLogs at vl and returns its
+// answer's lines (one JSON object each), or an error.
+func logsQL(vl, q string) ([]string, error) {
+	resp, err := http.PostForm("http://"+vl+"/select/logsql/query", url.Values{"query": {q}})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", resp.Status, b)
+	}
+	text := strings.TrimSpace(string(b))
+	if text == "" {
+		return nil, nil
+	}
+	return strings.Split(text, "\n"), nil
+}
+
+// countLogs is how many records VictoriaLogs at vl finds for q, -1 when it
+// cannot say.
+func countLogs(vl, q string) int {
+	lines, err := logsQL(vl, q)
+	if err != nil {
+		return -1
+	}
+	return len(lines)
+}
+
+// jaegerSpan is what the tests read of a span from Jaeger's query API.
+type jaegerSpan struct {
+	SpanID        string `json:"spanID"`
+	OperationName string `json:"operationName"`
+}
+
+// jaegerTrace asks Jaeger's query API at query for the trace of the
+// lifecycle rootKey (its ID by the README's formula) and returns its spans:
+// none while Jaeger has not got it.
+func jaegerTrace(query, rootKey string) []jaegerSpan {
+	traceID, _ := traceids.Root(rootKey)
+	resp, err := http.Get(query + "/api/traces/" + traceID.String())
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data []struct {
+			Spans []jaegerSpan `json:"spans"`
+		} `json:"data"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&body) != nil || len(body.Data) == 0 {
+		return nil
+	}
+	return body.Data[0].Spans
 }

@@ -1,0 +1,208 @@
+//go:build e2e
+
+package webhookreceiver
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/loadgen"
+)
+
+// example runs a collector configuration the way a user runs one of
+// examples/: as shipped, with its endpoints and state directory from the
+// environment variables it reads.
+type example struct {
+	bin, config string
+	env         []string
+	base        string // the receiver's URL
+	status      string // healthcheckv2's URL
+}
+
+// backendsExample prepares examples/backends.yaml (or, to measure another
+// configuration of the same shape, the file named by DURABILITY_CONFIG)
+// against VictoriaLogs at vl and Jaeger's OTLP endpoint, its state in dir.
+func backendsExample(t *testing.T, vl, jaegerOTLP, dir string) *example {
+	t.Helper()
+	config := filepath.Join("..", "examples", "backends.yaml")
+	if other := os.Getenv("DURABILITY_CONFIG"); other != "" {
+		config = other
+	}
+	port, statusPort := freePort(t), freePort(t)
+	return &example{
+		bin:    fromMake(t, "OTELCOL_EVENTHOOKS", "the distribution's binary"),
+		config: config,
+		env: []string{
+			fmt.Sprintf("EVENTHOOKS_ENDPOINT=127.0.0.1:%d", port),
+			fmt.Sprintf("EVENTHOOKS_STATUS_ENDPOINT=127.0.0.1:%d", statusPort),
+			"EVENTHOOKS_STORAGE_DIR=" + filepath.Join(dir, "state"),
+			"VICTORIALOGS_OTLP=http://" + vl + "/insert/opentelemetry/v1/logs",
+			"JAEGER_OTLP=" + jaegerOTLP,
+			"IOTUM_SIGNING_TOKEN=" + loadgen.IotumToken,
+		},
+		base:   fmt.Sprintf("http://127.0.0.1:%d", port),
+		status: fmt.Sprintf("http://127.0.0.1:%d/status", statusPort),
+	}
+}
+
+// start runs the collector and waits until its receiver answers.
+func (e *example) start(t *testing.T) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(e.bin, "--config", e.config)
+	cmd.Env = append(os.Environ(), e.env...)
+	startCommand(t, cmd)
+	waitHTTP(t, e.base+"/health")
+	return cmd
+}
+
+// crash ends the collector as a crash, the OOM killer or a lost machine
+// would: SIGKILL, no shutdown, nothing flushed.
+func crash(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+}
+
+// recordsByDeliveryID asks VictoriaLogs at vl how many records it holds of
+// each delivery key (webhook.delivery_id).
+func recordsByDeliveryID(vl string) (map[string]int, error) {
+	lines, err := logsQL(vl, `webhook.delivery_id:* | stats by (webhook.delivery_id) count() as n`)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(lines))
+	for _, line := range lines {
+		var row struct {
+			ID string `json:"webhook.delivery_id"`
+			N  int    `json:"n,string"`
+		}
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			return nil, fmt.Errorf("%q: %w", line, err)
+		}
+		out[row.ID] = row.N
+	}
+	return out, nil
+}
+
+// waitForRecords polls VictoriaLogs until it holds, of every delivery key
+// in want, at least the records it makes, or until nothing new arrived for
+// quiet: then what is missing is lost. It returns the records per key found
+// last.
+func waitForRecords(t *testing.T, vl string, want map[string]int, quiet time.Duration) map[string]int {
+	t.Helper()
+	last, lastTotal := time.Now(), -1
+	for {
+		found, err := recordsByDeliveryID(vl)
+		require.NoError(t, err)
+		missing, total := 0, 0
+		for k, n := range want {
+			if found[k] < n {
+				missing++
+			}
+		}
+		for _, n := range found {
+			total += n
+		}
+		if missing == 0 {
+			return found
+		}
+		if total != lastTotal {
+			last, lastTotal = time.Now(), total
+		} else if time.Since(last) > quiet {
+			return found
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// TestE2EDurableBackendsExample: examples/backends.yaml as shipped, into the
+// real VictoriaLogs, takes a burst of 3,000 signed EventsAir deliveries, is
+// killed with SIGKILL the moment the last one was answered 200, and is
+// started again on the same state directory: every one of the 3,000 reaches
+// VictoriaLogs.
+//
+// The README's numbers for other configurations come from this test:
+// DURABILITY_CONFIG=<a config of the same shape> (the same environment
+// variables for its endpoints) runs it on that one, and a failure says how
+// many of the 3,000 were lost.
+func TestE2EDurableBackendsExample(t *testing.T) {
+	vlogs := fromMake(t, "VICTORIA_LOGS", "the victoria-logs binary")
+	dir := t.TempDir()
+	vl := startVictoriaLogs(t, vlogs, dir)
+	// EventsAir deliveries make no spans: the traces exporter's endpoint may
+	// stay silent.
+	ex := backendsExample(t, vl, fmt.Sprintf("127.0.0.1:%d", freePort(t)), dir)
+	collector := ex.start(t)
+
+	const deliveries, senders = 3000, 16
+	var eventsair loadgen.Platform
+	for _, p := range loadgen.Platforms() {
+		if p.Name == "eventsair" {
+			eventsair = p
+		}
+	}
+	keys := make([]string, deliveries)
+	var next atomic.Uint64
+	var refused, unanswered atomic.Int64
+	var wg sync.WaitGroup
+	burst := time.Now()
+	for range senders {
+		wg.Go(func() {
+			for n := next.Add(1) - 1; n < deliveries; n = next.Add(1) - 1 {
+				// A refusal (503) is retried, as the platforms do: what
+				// counts is what was answered 200 in the end.
+				accepted := false
+				for range 100 {
+					req := eventsair.Next(ex.base, n)
+					keys[n] = req.Header.Get("webhook-id")
+					resp, err := http.DefaultClient.Do(req)
+					if err == nil {
+						resp.Body.Close()
+						accepted = resp.StatusCode == http.StatusOK
+					}
+					if accepted {
+						break
+					}
+					refused.Add(1)
+					time.Sleep(50 * time.Millisecond)
+				}
+				if !accepted {
+					unanswered.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	crash(t, collector)
+	elapsed := time.Since(burst)
+	require.Zero(t, unanswered.Load(), "every delivery of the burst is answered 200 in the end")
+	t.Logf("the burst took %s, %d refusals retried", elapsed.Round(time.Millisecond), refused.Load())
+
+	ex.start(t)
+	want := make(map[string]int, deliveries)
+	for _, k := range keys {
+		want[k] = 1
+	}
+	found := waitForRecords(t, vl, want, 30*time.Second)
+	lost, duplicates := 0, 0
+	for _, k := range keys {
+		switch n := found[k]; {
+		case n == 0:
+			lost++
+		case n > 1:
+			duplicates += n - 1
+		}
+	}
+	t.Logf("%s: %d deliveries answered 200, SIGKILL, restart: %d lost, %d duplicate records", filepath.Base(ex.config), deliveries, lost, duplicates)
+	require.Zero(t, lost, "deliveries answered 200 and never in VictoriaLogs")
+}
