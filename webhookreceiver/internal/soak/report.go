@@ -21,8 +21,12 @@ type Report struct {
 	// Lost are the keys of deliveries answered 200 with fewer records in the
 	// backend than they make.
 	Lost []string
-	// Duplicates are records beyond what the accepted deliveries make.
-	Duplicates int
+	// Duplicates are records beyond what the accepted deliveries make;
+	// FirstAttemptDuplicates those of deliveries answered 200 at their first
+	// attempt, which the receiver saw once: the exporter's queue sent them
+	// again (the rest may also come from a platform's retry of a delivery
+	// whose 200 a kill cut off).
+	Duplicates, FirstAttemptDuplicates int
 	// Ended are the lifecycles whose end was answered 200; Rooted those of
 	// them with a root span; ExtraRoots the root spans beyond one each.
 	Ended, Rooted, ExtraRoots int
@@ -49,6 +53,9 @@ func Tally(results []Result, kills int, found Found) Report {
 		} else {
 			r.Duplicates += n - res.Records
 			counts[1] += n - res.Records
+			if res.Attempts == 1 {
+				r.FirstAttemptDuplicates += n - res.Records
+			}
 		}
 		r.ByPlatform[res.Platform] = counts
 		if res.Ends != "" {
@@ -89,5 +96,6 @@ func (r Report) Details() string {
 	for _, p := range platforms {
 		s += fmt.Sprintf(" %s %d accepted/%d duplicate records;", p, r.ByPlatform[p][0], r.ByPlatform[p][1])
 	}
-	return s + fmt.Sprintf(" %d given up by their platform without a 200; %d root spans emitted more than once", r.GivenUp, r.ExtraRoots)
+	return s + fmt.Sprintf(" %d duplicate records of deliveries accepted at their first attempt (sent again by the exporter's queue); %d given up by their platform without a 200; %d root spans emitted more than once",
+		r.FirstAttemptDuplicates, r.GivenUp, r.ExtraRoots)
 }

@@ -116,7 +116,7 @@ func TestEventsAirScheduleScaled(t *testing.T) {
 
 func TestTally(t *testing.T) {
 	res := []Result{
-		{Delivery: Delivery{Platform: "attendee", Key: "a", Records: 1, Ends: "attendee/bot/b"}, Status: 200},
+		{Delivery: Delivery{Platform: "attendee", Key: "a", Records: 1, Ends: "attendee/bot/b"}, Status: 200, Attempts: 1},
 		{Delivery: Delivery{Platform: "airmeet", Key: "b", Records: 4}, Status: 200},
 		{Delivery: Delivery{Platform: "iotum", Key: "c", Records: 1, Ends: "iotum/conference/1"}, Status: 200},
 		{Delivery: Delivery{Platform: "eventsair", Key: "d", Records: 1}, Status: 503},
@@ -128,6 +128,7 @@ func TestTally(t *testing.T) {
 	require.Equal(t, "soak: 3 deliveries answered 200, 3 kills, 1 lost, 1 duplicate records, 1 of 2 ended lifecycles with one root span", r.String())
 	require.Equal(t, 1, r.GivenUp)
 	require.Equal(t, 1, r.ExtraRoots)
+	require.Equal(t, 1, r.FirstAttemptDuplicates)
 
 	r = Tally(res[:1], 1, Found{Records: map[string]int{"a": 1}, Roots: map[string]int{"attendee/bot/b": 1}})
 	require.True(t, r.OK())
