@@ -175,7 +175,12 @@ service:
 // dir, and returns its address.
 func startVictoriaLogs(t *testing.T, vlogs, dir string) string {
 	t.Helper()
-	vl := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	return startVictoriaLogsOn(t, vlogs, dir, fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+}
+
+// startVictoriaLogsOn runs VictoriaLogs on the address vl.
+func startVictoriaLogsOn(t *testing.T, vlogs, dir, vl string) string {
+	t.Helper()
 	// A long retention: the test's deliveries carry their own, past, times.
 	startProcess(t, vlogs, "-httpListenAddr="+vl, "-storageDataPath="+filepath.Join(dir, "vlogs"), "-retentionPeriod=100y")
 	waitHTTP(t, "http://"+vl+"/health")

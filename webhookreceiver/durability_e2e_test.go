@@ -206,3 +206,84 @@ func TestE2EDurableBackendsExample(t *testing.T) {
 	t.Logf("%s: %d deliveries answered 200, SIGKILL, restart: %d lost, %d duplicate records", filepath.Base(ex.config), deliveries, lost, duplicates)
 	require.Zero(t, lost, "deliveries answered 200 and never in VictoriaLogs")
 }
+
+// TestE2EBackendDown: examples/backends.yaml with VictoriaLogs down from the
+// start. The exporter's queue takes deliveries until it is full; then the
+// receiver answers 503 with Retry-After, and nothing it refused is lost: the
+// platform retries it. The collector is killed with its queue full and
+// started again; VictoriaLogs comes back; every delivery answered 200 reaches
+// it, the queued ones and those accepted once the queue drained.
+//
+// It also logs what a queued delivery costs on disk, for the README's sizing.
+func TestE2EBackendDown(t *testing.T) {
+	vlogs := fromMake(t, "VICTORIA_LOGS", "the victoria-logs binary")
+	dir := t.TempDir()
+	vl := fmt.Sprintf("127.0.0.1:%d", freePort(t)) // nothing listens there yet
+	ex := backendsExample(t, vl, fmt.Sprintf("127.0.0.1:%d", freePort(t)), dir)
+	const queueSize = 200
+	ex.env = append(ex.env, fmt.Sprintf("EVENTHOOKS_QUEUE_SIZE=%d", queueSize))
+	collector := ex.start(t)
+
+	var eventsair loadgen.Platform
+	for _, p := range loadgen.Platforms() {
+		if p.Name == "eventsair" {
+			eventsair = p
+		}
+	}
+	want := map[string]int{}
+	send := func(n uint64) *http.Response {
+		req := eventsair.Next(ex.base, n)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			want[req.Header.Get("webhook-id")] = 1
+		}
+		return resp
+	}
+	var n uint64
+	var refused *http.Response
+	for ; n < 10*queueSize && refused == nil; n++ {
+		if resp := send(n); resp.StatusCode != http.StatusOK {
+			refused = resp
+		}
+	}
+	require.NotNil(t, refused, "a full queue refuses")
+	require.Equal(t, http.StatusServiceUnavailable, refused.StatusCode)
+	require.NotEmpty(t, refused.Header.Get("Retry-After"))
+	refusedAt := n - 1
+	t.Logf("queue_size %d: %d deliveries accepted with the backend down, then 503; state directory %d KiB",
+		queueSize, len(want), dirSize(t, filepath.Join(dir, "state"))/1024)
+
+	crash(t, collector)
+	ex.start(t)
+	startVictoriaLogsOn(t, vlogs, dir, vl)
+	// The platform retries the refused delivery until the drained queue
+	// takes it, and sends on.
+	for send(refusedAt).StatusCode != http.StatusOK {
+		time.Sleep(time.Second)
+	}
+	for i := range uint64(10) {
+		require.Equal(t, http.StatusOK, send(refusedAt+1+i).StatusCode)
+	}
+	found := waitForRecords(t, vl, want, 60*time.Second)
+	lost := 0
+	for k := range want {
+		if found[k] == 0 {
+			lost++
+		}
+	}
+	require.Zero(t, lost, "of %d deliveries answered 200", len(want))
+}
+
+// dirSize is the bytes of the files under dir.
+func dirSize(t *testing.T, dir string) int64 {
+	var size int64
+	require.NoError(t, filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			size += info.Size()
+		}
+		return err
+	}))
+	return size
+}
