@@ -65,12 +65,10 @@ func waitHTTP(t *testing.T, url string) {
 // conference's traces by the IDs of the README's formula in Jaeger.
 func TestE2EBackends(t *testing.T) {
 	bin := fromMake(t, "OTELCOL_EVENTHOOKS", "the distribution's binary")
-	vlogs := fromMake(t, "VICTORIA_LOGS", "the victoria-logs binary")
-	jaeger := fromMake(t, "JAEGER", "the jaeger binary")
 	dir := t.TempDir()
 
-	vl := startVictoriaLogs(t, vlogs, dir)
-	otlp, query := startJaeger(t, jaeger, dir)
+	b := startBackends(t, dir)
+	vl, otlpPort := b.vl, b.otlpPort
 
 	port := freePort(t)
 	config := fmt.Sprintf(`
@@ -89,7 +87,7 @@ exporters:
   otlp_http/victorialogs:
     logs_endpoint: http://%s/insert/opentelemetry/v1/logs
   otlp_grpc/jaeger:
-    endpoint: %s
+    endpoint: 127.0.0.1:%d
     tls:
       insecure: true
 service:
@@ -99,7 +97,7 @@ service:
   pipelines:
     logs: {receivers: [webhook], processors: [batch], exporters: [otlp_http/victorialogs]}
     traces: {receivers: [webhook], processors: [batch], exporters: [otlp_grpc/jaeger]}
-`, port, attendeeSecret, testSecret, iotumToken, airmeetToken, vl, otlp)
+`, port, attendeeSecret, testSecret, iotumToken, airmeetToken, vl, otlpPort)
 	configFile := filepath.Join(dir, "collector.yaml")
 	require.NoError(t, os.WriteFile(configFile, []byte(config), 0o600))
 	startProcess(t, bin, "--config", configFile)
@@ -137,7 +135,7 @@ service:
 	}
 
 	// VictoriaLogs: each platform's records, by service.name and by event name.
-	logsql := func(q string) int { return countLogs(vl, q) }
+	logsql := b.logsql
 	for service, n := range sent {
 		require.Eventually(t, func() bool { return logsql(fmt.Sprintf(`service.name:%q`, service)) >= n },
 			30*time.Second, 250*time.Millisecond, "VictoriaLogs has not %d records of %s", n, service)
@@ -152,12 +150,7 @@ service:
 	}
 
 	// Jaeger: the traces by the IDs anyone can compute.
-	trace := func(rootKey string) (spans []string) {
-		for _, s := range jaegerTrace(query, rootKey) {
-			spans = append(spans, s.OperationName)
-		}
-		return spans
-	}
+	trace := b.trace
 	var bot []string
 	require.Eventually(t, func() bool { bot = trace("attendee/bot/bot_3hfP0PXEsNinIZmh"); return len(bot) >= 12 },
 		30*time.Second, 250*time.Millisecond, "Jaeger has not the bot's trace")
@@ -169,6 +162,41 @@ service:
 		30*time.Second, 250*time.Millisecond, "Jaeger has not the conference's trace")
 	require.Contains(t, conference, "iotum.conference")
 	require.Contains(t, conference, "iotum.participant")
+}
+
+// backends are VictoriaLogs (logs) and Jaeger v2 (traces), on loopback.
+type backends struct {
+	vl       string // VictoriaLogs' address
+	otlpPort int    // Jaeger's OTLP/gRPC port
+	query    string // Jaeger's query API
+}
+
+// startBackends starts both for the test, their data under dir, and
+// stops them by their PIDs when it ends.
+func startBackends(t *testing.T, dir string) *backends {
+	t.Helper()
+	vl := startVictoriaLogs(t, fromMake(t, "VICTORIA_LOGS", "the victoria-logs binary"), dir)
+	otlpPort, query := startJaeger(t, fromMake(t, "JAEGER", "the jaeger binary"), dir)
+	return &backends{vl: vl, otlpPort: otlpPort, query: query}
+}
+
+// logsql counts the records VictoriaLogs finds for a LogsQL query, -1 when
+// it cannot say.
+func (b *backends) logsql(q string) int {
+	lines, err := logsQL(b.vl, q)
+	if err != nil {
+		return -1
+	}
+	return len(lines)
+}
+
+// trace returns the names of the spans Jaeger holds in the trace of the
+// lifecycle rootKey, by the ID anyone can compute.
+func (b *backends) trace(rootKey string) (spans []string) {
+	for _, s := range jaegerTrace(b.query, rootKey) {
+		spans = append(spans, s.OperationName)
+	}
+	return spans
 }
 
 // startVictoriaLogs runs VictoriaLogs on a free loopback port, its data in
@@ -188,10 +216,11 @@ func startVictoriaLogsOn(t *testing.T, vlogs, dir, vl string) string {
 }
 
 // startJaeger runs Jaeger v2 in memory with every listener on a free
-// loopback port, and returns its OTLP/gRPC endpoint and its query API's URL.
-func startJaeger(t *testing.T, jaeger, dir string) (otlp, query string) {
+// loopback port, and returns its OTLP/gRPC port and its query API's URL.
+func startJaeger(t *testing.T, jaeger, dir string) (otlpPort int, query string) {
 	t.Helper()
-	otlpPort, queryPort, queryGRPCPort, healthPort := freePort(t), freePort(t), freePort(t), freePort(t)
+	otlpPort = freePort(t)
+	queryPort, queryGRPCPort, healthPort := freePort(t), freePort(t), freePort(t)
 	jaegerConfig := fmt.Sprintf(`
 service:
   extensions: [jaeger_storage, jaeger_query, healthcheckv2]
@@ -235,7 +264,7 @@ exporters:
 	startProcess(t, jaeger, "--config", jaegerConfigFile)
 	query = fmt.Sprintf("http://127.0.0.1:%d", queryPort)
 	waitHTTP(t, query+"/api/services")
-	return fmt.Sprintf("127.0.0.1:%d", otlpPort), query
+	return otlpPort, query
 }
 
 // logsQL runs a LogsQL query against VictoriaLogs at vl and returns its
@@ -258,16 +287,6 @@ func logsQL(vl, q string) ([]string, error) {
 		return nil, nil
 	}
 	return strings.Split(text, "\n"), nil
-}
-
-// countLogs is how many records VictoriaLogs at vl finds for q, -1 when it
-// cannot say.
-func countLogs(vl, q string) int {
-	lines, err := logsQL(vl, q)
-	if err != nil {
-		return -1
-	}
-	return len(lines)
 }
 
 // jaegerSpan is what the tests read of a span from Jaeger's query API.

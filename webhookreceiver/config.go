@@ -31,8 +31,13 @@ type Config struct {
 	// HealthPath answers GET with 200 while the receiver runs; off when empty.
 	HealthPath string `mapstructure:"health_path"`
 
-	// Platforms holds every other key: one block per enabled platform
-	// (attendee, iotum, eventsair, airmeet). Each platform decodes its own
+	// MaxBodyBytesInFlight bounds the body bytes held by all the requests
+	// being read and handled at once; a request that would go beyond it is
+	// answered 503 with Retry-After before its body is read.
+	MaxBodyBytesInFlight int64 `mapstructure:"max_body_bytes_in_flight"`
+
+	// Platforms holds every other key: one block per enabled platform,
+	// under the platform's key (providers.go lists them). Each platform decodes its own
 	// block into its own type, so that adding a platform touches no code here.
 	Platforms map[string]any `mapstructure:",remain"`
 }
@@ -63,6 +68,7 @@ const (
 	defaultDedupMaxKeys      = 1_000_000
 	defaultLifecycleTimeout  = 24 * time.Hour
 	defaultLifecycleMaxOpen  = 100_000
+	defaultBodyBytesInFlight = 64 << 20
 )
 
 func createDefaultConfig() component.Config {
@@ -72,9 +78,10 @@ func createDefaultConfig() component.Config {
 	server.ReadHeaderTimeout = defaultReadHeaderTimeout
 	server.ReadTimeout = defaultReadTimeout
 	return &Config{
-		ServerConfig: server,
-		Dedup:        DedupConfig{Window: defaultDedupWindow, MaxKeys: defaultDedupMaxKeys},
-		Lifecycle:    LifecycleConfig{Timeout: defaultLifecycleTimeout, MaxOpen: defaultLifecycleMaxOpen},
+		ServerConfig:         server,
+		MaxBodyBytesInFlight: defaultBodyBytesInFlight,
+		Dedup:                DedupConfig{Window: defaultDedupWindow, MaxKeys: defaultDedupMaxKeys},
+		Lifecycle:            LifecycleConfig{Timeout: defaultLifecycleTimeout, MaxOpen: defaultLifecycleMaxOpen},
 	}
 }
 
@@ -101,6 +108,11 @@ func (cfg *Config) Validate() error {
 	if err == nil && len(platforms) == 0 {
 		errs = append(errs, fmt.Errorf("no platform configured: add at least one of %s", strings.Join(platformKeys(), ", ")))
 	}
+	// The largest body the server takes must fit, or it would be refused
+	// for ever, and lost once the platform gives up.
+	if cfg.MaxBodyBytesInFlight < cfg.serverBodyLimit() {
+		errs = append(errs, fmt.Errorf("max_body_bytes_in_flight: must be at least max_request_body_size (%d bytes)", cfg.serverBodyLimit()))
+	}
 	paths := map[string]string{}
 	if cfg.HealthPath != "" {
 		paths[cfg.HealthPath] = "health_path"
@@ -113,6 +125,15 @@ func (cfg *Config) Validate() error {
 		paths[path] = p.factory.Key
 	}
 	return errors.Join(errs...)
+}
+
+// serverBodyLimit is the largest body the server reads
+// (max_request_body_size, with its default for zero).
+func (cfg *Config) serverBodyLimit() int64 {
+	if cfg.MaxRequestBodySize <= 0 {
+		return defaultMaxBodySize
+	}
+	return cfg.MaxRequestBodySize
 }
 
 // platform is an enabled platform with its decoded configuration.
@@ -141,7 +162,7 @@ func (cfg *Config) platforms() ([]platform, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", f.Key, err))
 			continue
 		}
-		if err := pc.Validate(); err != nil {
+		if err := errors.Join(pc.Validate(), validateCommon(provider.CommonOf(pc))); err != nil {
 			errs = append(errs, prefixEach(f.Key, err)...)
 			continue
 		}
@@ -149,6 +170,15 @@ func (cfg *Config) platforms() ([]platform, error) {
 	}
 	slices.SortStableFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return out, errors.Join(errs...)
+}
+
+// validateCommon checks the options every platform block has, beyond the
+// path that the platform checks itself.
+func validateCommon(c *provider.Common) error {
+	if c.MaxRequestBodySize < 0 {
+		return errors.New("max_request_body_size: must not be negative")
+	}
+	return nil
 }
 
 // prefixEach puts the platform's key before each of the joined errors, so

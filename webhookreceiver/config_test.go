@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,6 +52,8 @@ func TestConfigFull(t *testing.T) {
 	require.Equal(t, "registrations", ea.ServiceName)
 	require.Equal(t, []configopaque.String{testSecret, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, ea.Secrets)
 	require.Equal(t, 90*time.Second, ea.Tolerance)
+	require.EqualValues(t, 1<<20, cfg.MaxBodyBytesInFlight)
+	require.EqualValues(t, 16384, ea.MaxRequestBodySize)
 }
 
 func TestConfigDefaults(t *testing.T) {
@@ -69,14 +72,17 @@ func TestConfigDefaults(t *testing.T) {
 	ea := platforms[0].config.(*eventsair.Config)
 	require.Equal(t, "/eventsair", ea.Path)
 	require.Equal(t, 5*time.Minute, ea.Tolerance)
+	require.EqualValues(t, 64<<20, cfg.MaxBodyBytesInFlight)
+	require.EqualValues(t, 256<<10, ea.MaxRequestBodySize)
 }
 
 func TestConfigInvalid(t *testing.T) {
+	all := strings.Join(platformKeys(), ", ") // "airmeet, attendee, ...": the list grows with providers.go
 	tests := map[string][]string{
-		"no_platform":             {"no platform configured: add at least one of airmeet, attendee, eventsair, iotum"},
+		"no_platform":             {"no platform configured: add at least one of " + all},
 		"no_secrets":              {"eventsair::secrets: at least one is required"},
 		"empty_block":             {"eventsair::secrets: at least one is required"},
-		"typo":                    {`atendee: unknown option or platform (platforms: airmeet, attendee, eventsair, iotum)`},
+		"typo":                    {"atendee: unknown option or platform (platforms: " + all + ")"},
 		"path_clash":              {`eventsair::path: "/eventsair" is already used by health_path`},
 		"block_not_a_map":         {"eventsair: must be a mapping of options"},
 		"unknown_platform_option": {"eventsair:", "secret"},
@@ -87,7 +93,9 @@ func TestConfigInvalid(t *testing.T) {
 			"health_path: must start with /",
 			"eventsair::path: must start with /",
 			"eventsair::secrets[0]: is not base64",
-			"eventsair::tolerance: must be positive",
+			"eventsair::tolerance: must be at least 1s",
+			"eventsair::max_request_body_size: must not be negative",
+			"max_body_bytes_in_flight: must be at least max_request_body_size (5242880 bytes)",
 		},
 	}
 	for name, wants := range tests {

@@ -54,6 +54,35 @@ func TestGoldenEventsAir(t *testing.T) {
 	}
 }
 
+// TestEventsAirSvixHeaders: a delivery carrying only the svix-* headers
+// (EventsAir delivers through Svix) is verified, gives the same record as
+// with the webhook-* ones but for its delivery ID, and its resend is
+// recognised by svix-id.
+func TestEventsAirSvixHeaders(t *testing.T) {
+	file := filepath.Join("..", "testdata", "eventsair", "Event.Registration.Created.json")
+	body, err := os.ReadFile(file)
+	require.NoError(t, err)
+	g := newGoldenReceiver(t, eventsAirConfig(), goldenClock)
+	id := "msg_event_registration_created"
+	for range 2 {
+		req := httptest.NewRequest(http.MethodPost, "/eventsair", strings.NewReader(string(body)))
+		req.Header.Set("svix-id", id)
+		req.Header.Set("svix-timestamp", strconv.FormatInt(goldenClock.Unix(), 10))
+		req.Header.Set("svix-signature", standardWebhooksSignature(testSecret, id, goldenClock.Unix(), string(body)))
+		g.send(t, req)
+	}
+	require.Len(t, g.logs.AllLogs(), 1, "the resend is a duplicate by its svix-id")
+	compareLogsGolden(t, strings.TrimSuffix(file, ".json")+".logs.yaml", g.logs.AllLogs()[0])
+
+	req := httptest.NewRequest(http.MethodPost, "/eventsair", strings.NewReader(string(body)))
+	req.Header.Set("svix-id", id)
+	req.Header.Set("svix-timestamp", strconv.FormatInt(goldenClock.Unix(), 10))
+	req.Header.Set("svix-signature", standardWebhooksSignature(testSecret, "msg_other", goldenClock.Unix(), string(body)))
+	rec := httptest.NewRecorder()
+	g.r.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+}
+
 // goldenReceiver is a receiver driven through its handler, on a clock that
 // starts at start and moves one second per delivery.
 type goldenReceiver struct {

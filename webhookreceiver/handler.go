@@ -3,6 +3,7 @@ package webhookreceiver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -28,11 +29,13 @@ const (
 	outcomeUnauthorized = "unauthorized"
 	outcomeBadRequest   = "bad_request"
 	outcomeTooLarge     = "too_large"
+	outcomeOverBudget   = "over_budget" // max_body_bytes_in_flight reached: 503
 	outcomeRefused      = "refused"
 	outcomeFailed       = "failed"
+	outcomePanic        = "internal_error" // a panic, recovered: 500
 )
 
-var outcomes = []string{outcomeAccepted, outcomeDuplicate, outcomeUnauthorized, outcomeBadRequest, outcomeTooLarge, outcomeRefused, outcomeFailed}
+var outcomes = []string{outcomeAccepted, outcomeDuplicate, outcomeUnauthorized, outcomeBadRequest, outcomeTooLarge, outcomeOverBudget, outcomeRefused, outcomeFailed, outcomePanic}
 
 // metricOptions are the attribute sets a route records its deliveries with,
 // made once, and as the option slices the instruments take: building the
@@ -56,6 +59,9 @@ type answer struct {
 	status  int
 	outcome string
 	message string
+	// unread: the body was not read to its end; the connection is closed
+	// instead, so that its sender cannot go on streaming into it.
+	unread bool
 }
 
 // ServeHTTP routes a request to its platform and answers it.
@@ -76,12 +82,15 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 
 	start := time.Now()
-	a := r.deliver(req.Context(), rt, req, subpath)
+	a := r.deliverRecovered(req.Context(), rt, req, subpath)
 	r.telemetry.ReceiverWebhookDeliveries.Add(req.Context(), 1, rt.outcomes[a.outcome]...)
 	r.telemetry.ReceiverWebhookDeliveryDuration.Record(req.Context(), time.Since(start).Seconds(), rt.byProvider...)
 
 	if a.status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", retryAfter)
+	}
+	if a.unread {
+		w.Header().Set("Connection", "close")
 	}
 	if a.status != http.StatusOK {
 		r.settings.Logger.Debug("Delivery rejected", zap.String("provider", rt.src.Provider),
@@ -133,6 +142,30 @@ func (r *webhookReceiver) route(path string) (rt *route, subpath string, ok bool
 	return nil, "", false
 }
 
+// deliverRecovered is deliver, with a panic anywhere in it (a platform's
+// Verify or Decode, a consumer) answered 500 and logged with its stack,
+// rather than dropping the connection: the platform then retries as it does
+// after any 5xx. Every lock, in-flight key and pooled buffer deliver holds is
+// released by its defers on the way.
+func (r *webhookReceiver) deliverRecovered(ctx context.Context, rt *route, req *http.Request, subpath string) (a answer) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		// The panic's value is written by code, not by the sender; it is
+		// cut short all the same, and the body is never logged.
+		msg := fmt.Sprint(p)
+		if len(msg) > 200 {
+			msg = msg[:200] + "…"
+		}
+		r.settings.Logger.Error("Panic while handling a delivery", zap.String("provider", rt.src.Provider),
+			zap.String("panic", msg), zap.StackSkip("stack", 1))
+		a = answer{status: http.StatusInternalServerError, outcome: outcomePanic, message: "internal error while handling the delivery", unread: true}
+	}()
+	return r.deliver(ctx, rt, req, subpath)
+}
+
 // deliver runs one delivery through the data flow: read, verify, decode,
 // dedup, translate, consume, remember.
 func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Request, subpath string) answer {
@@ -143,28 +176,42 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 			deliveries.Put(pd)
 		}
 	}()
-	body, err := readBody(req.Body, req.ContentLength, r.cfg.MaxRequestBodySize, pd.body[:0])
+	d := &pd.delivery
+	*d = provider.Delivery{Header: req.Header, URL: req.URL, Subpath: subpath, Received: r.now()}
+
+	// What can be checked before the body is, so that a stranger's upload
+	// costs no memory: the connection is closed rather than read to its end.
+	if rt.verifyHeaders != nil {
+		if err := rt.verifyHeaders.VerifyHeaders(d); err != nil {
+			return answer{status: http.StatusUnauthorized, outcome: outcomeUnauthorized, message: rt.src.Provider + ": " + err.Error(), unread: true}
+		}
+	}
+	res := reservation{budget: &r.budget}
+	defer res.release()
+	body, err := readBody(req.Body, req.ContentLength, rt.maxBody, pd.body[:0], &res)
 	pd.body = body[:0]
 	if err != nil {
 		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return answer{http.StatusRequestEntityTooLarge, outcomeTooLarge, "body larger than max_request_body_size"}
+		switch {
+		case errors.As(err, &tooLarge):
+			return answer{status: http.StatusRequestEntityTooLarge, outcome: outcomeTooLarge, message: fmt.Sprintf("body larger than max_request_body_size (%d bytes for %s)", tooLarge.Limit, rt.src.Provider), unread: true}
+		case errors.Is(err, errOverBudget):
+			return answer{status: http.StatusServiceUnavailable, outcome: outcomeOverBudget, message: "too many body bytes in flight, retry later", unread: true}
 		}
-		return answer{http.StatusBadRequest, outcomeBadRequest, "reading the body: " + err.Error()}
+		return answer{status: http.StatusBadRequest, outcome: outcomeBadRequest, message: "reading the body: " + err.Error(), unread: true}
 	}
-	d := &pd.delivery
-	*d = provider.Delivery{Header: req.Header, URL: req.URL, Subpath: subpath, Body: body, Received: r.now()}
+	d.Body = body
 
 	if err := rt.provider.Verify(d); err != nil {
-		return answer{http.StatusUnauthorized, outcomeUnauthorized, rt.src.Provider + ": " + err.Error()}
+		return answer{status: http.StatusUnauthorized, outcome: outcomeUnauthorized, message: rt.src.Provider + ": " + err.Error()}
 	}
 	events, err := rt.provider.Decode(d)
 	if err != nil {
-		return answer{http.StatusBadRequest, outcomeBadRequest, rt.src.Provider + ": " + err.Error()}
+		return answer{status: http.StatusBadRequest, outcome: outcomeBadRequest, message: rt.src.Provider + ": " + err.Error()}
 	}
 
 	if len(events) == 0 {
-		return answer{http.StatusOK, outcomeAccepted, ""}
+		return answer{status: http.StatusOK, outcome: outcomeAccepted}
 	}
 
 	// A copy of this delivery still being handled (the platform timed out
@@ -172,7 +219,7 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 	// store before the first copy is through would emit it twice.
 	keys := deliveryKeys(rt.src.Provider, events)
 	if !r.inflight.acquire(keys) {
-		return answer{http.StatusServiceUnavailable, outcomeRefused, "a copy of this delivery is being handled, retry later"}
+		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "a copy of this delivery is being handled, retry later"}
 	}
 	defer r.inflight.release(keys)
 
@@ -181,11 +228,11 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 	want := r.wanted()
 	emitted, err := r.emitted(ctx, keys, want)
 	if err != nil {
-		return answer{http.StatusServiceUnavailable, outcomeRefused, "dedup store: " + err.Error()}
+		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "dedup store: " + err.Error()}
 	}
 	send := want &^ emitted
 	if send == 0 {
-		return answer{http.StatusOK, outcomeDuplicate, "duplicate of an accepted delivery"}
+		return answer{status: http.StatusOK, outcome: outcomeDuplicate, message: "duplicate of an accepted delivery"}
 	}
 
 	// What a pipeline took is remembered before the next one is fed, so that
@@ -264,11 +311,11 @@ func consumeAnswer(errs ...error) answer {
 	}
 	switch {
 	case len(retryable) > 0:
-		return answer{http.StatusServiceUnavailable, outcomeRefused, "the pipeline refused the delivery, retry later: " + errors.Join(retryable...).Error()}
+		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "the pipeline refused the delivery, retry later: " + errors.Join(retryable...).Error()}
 	case len(permanent) > 0:
-		return answer{http.StatusInternalServerError, outcomeFailed, "the pipeline failed permanently: " + errors.Join(permanent...).Error()}
+		return answer{status: http.StatusInternalServerError, outcome: outcomeFailed, message: "the pipeline failed permanently: " + errors.Join(permanent...).Error()}
 	}
-	return answer{http.StatusOK, outcomeAccepted, ""}
+	return answer{status: http.StatusOK, outcome: outcomeAccepted}
 }
 
 // inflight holds the delivery keys being handled.
@@ -355,54 +402,4 @@ func (r *webhookReceiver) remember(ctx context.Context, keys []string, signals d
 			r.settings.Logger.Warn("Could not remember a delivery key", zap.Error(err))
 		}
 	}
-}
-
-const maxPooledBody = 64 << 10
-
-// pooledDelivery is what a delivery reuses: the buffer its body is read into
-// and the Delivery handed to the platform, which would otherwise go to the
-// heap through the Provider interface. Nothing decoded refers to either
-// (strings are copied into pdata, and no platform keeps the *Delivery), so
-// both are reused once the delivery is answered.
-type pooledDelivery struct {
-	body     []byte
-	delivery provider.Delivery
-}
-
-var deliveries = sync.Pool{New: func() any { return &pooledDelivery{body: make([]byte, 0, 4096)} }}
-
-// readBody reads at most limit bytes into buf; more is a
-// *http.MaxBytesError. The confighttp server bounds the body too; this keeps
-// the handler safe alone. A Content-Length, when sent, sizes the buffer once.
-func readBody(body io.Reader, contentLength, limit int64, buf []byte) ([]byte, error) {
-	if limit <= 0 {
-		limit = defaultMaxBodySize
-	}
-	if contentLength > limit {
-		return buf, &http.MaxBytesError{Limit: limit}
-	}
-	if contentLength > 0 && int64(cap(buf)) < contentLength+1 {
-		// +1: room to see the end without growing. Never more than a pooled
-		// buffer up front, whatever is claimed: a client that announces
-		// megabytes and sends nothing gets nothing allocated for it.
-		buf = make([]byte, 0, min(contentLength+1, maxPooledBody))
-	}
-	r := io.LimitReader(body, limit+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-	if int64(len(buf)) > limit {
-		return buf, &http.MaxBytesError{Limit: limit}
-	}
-	return buf, nil
 }

@@ -54,12 +54,15 @@ func (demo) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	return []provider.Event{{Type: "thing", DeliveryKey: raw.ID, Attributes: pcommon.NewMap(), Body: pcommon.NewValueStr(string(d.Body)), Trace: raw.Key, Transitions: []provider.Transition{*tr}}}, nil
 }
 
-func withDemoPlatform(t *testing.T) {
+func withDemoPlatform(t *testing.T) { withTestPlatform(t, "demo", demo{}) }
+
+// withTestPlatform adds, for the test, a platform at /key served by p.
+func withTestPlatform(t *testing.T, key string, p provider.Provider) {
 	saved := factories
 	factories = append(append([]provider.Factory{}, factories...), provider.Factory{
-		Key:       "demo",
-		NewConfig: func() provider.Config { return &demoConfig{Common: provider.Common{Path: "/demo"}} },
-		New:       func(provider.Config, provider.Settings) (provider.Provider, error) { return demo{}, nil },
+		Key:       key,
+		NewConfig: func() provider.Config { return &demoConfig{Common: provider.Common{Path: "/" + key}} },
+		New:       func(provider.Config, provider.Settings) (provider.Provider, error) { return p, nil },
 	})
 	t.Cleanup(func() { factories = saved })
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/attendee"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/eventsair"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/iotum"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider/standardwebhooks"
 )
 
 // factories lists the platforms this receiver knows. Adding a platform is a
@@ -15,6 +16,7 @@ var factories = []provider.Factory{
 	attendee.Factory,
 	eventsair.Factory,
 	iotum.Factory,
+	standardwebhooks.Factory,
 }
 
 func lookupFactory(key string) (provider.Factory, bool) {

@@ -35,7 +35,13 @@ type route struct {
 	// none): a platform at "/" takes "/{trigger}".
 	below    string
 	provider provider.Provider
-	src      translate.Source
+	// verifyHeaders is the provider, when it can refuse a request before
+	// its body is read.
+	verifyHeaders provider.HeaderVerifier
+	// maxBody is the largest body the route reads: the platform's limit,
+	// or the server's when that is lower.
+	maxBody int64
+	src     translate.Source
 	// byProvider and outcomes are the route's metric attributes.
 	byProvider []metric.RecordOption
 	outcomes   map[string][]metric.AddOption
@@ -54,6 +60,7 @@ type webhookReceiver struct {
 	dedup     dedup.Store
 	storage   storage.Client // nil without a storage extension
 	inflight  inflight
+	budget    bodyBudget
 	lifecycle *lifecycle.Tracker
 	obsLogs   *receiverhelper.ObsReport
 	obsTraces *receiverhelper.ObsReport
@@ -80,6 +87,7 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 		settings:  set,
 		dedup:     dedup.NewMemory(cfg.Dedup.Window, cfg.Dedup.MaxKeys, nil),
 		lifecycle: lifecycle.NewTracker(cfg.Lifecycle.Timeout, cfg.Lifecycle.MaxOpen),
+		budget:    bodyBudget{limit: cfg.MaxBodyBytesInFlight},
 		now:       time.Now,
 		done:      make(chan struct{}),
 		release:   release,
@@ -97,19 +105,27 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 		if runner, ok := prov.(provider.Runner); ok {
 			r.runners = append(r.runners, runner)
 		}
+		namespace := p.factory.Key
+		if namer, ok := prov.(provider.Namer); ok {
+			namespace = namer.Namespace()
+		}
 		byProvider, outcomes := metricOptions(p.factory.Key)
 		below := ""
 		if p.factory.Subpaths {
 			below = strings.TrimSuffix(common.Path, "/") + "/"
 		}
+		verifyHeaders, _ := prov.(provider.HeaderVerifier)
 		r.routes = append(r.routes, route{
-			path:       common.Path,
-			below:      below,
-			provider:   prov,
-			byProvider: byProvider,
-			outcomes:   outcomes,
+			path:          common.Path,
+			below:         below,
+			provider:      prov,
+			verifyHeaders: verifyHeaders,
+			maxBody:       common.BodyLimit(cfg.serverBodyLimit()),
+			byProvider:    byProvider,
+			outcomes:      outcomes,
 			src: translate.Source{
 				Provider:     p.factory.Key,
+				Namespace:    namespace,
 				ServiceName:  service,
 				ScopeName:    metadata.ScopeName,
 				ScopeVersion: set.BuildInfo.Version,
@@ -135,6 +151,13 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 	}
 	err = r.telemetry.RegisterReceiverWebhookOpenLifecyclesCallback(func(_ context.Context, o metric.Int64Observer) error {
 		o.Observe(int64(r.lifecycle.Open()))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = r.telemetry.RegisterReceiverWebhookBodyBytesInFlightCallback(func(_ context.Context, o metric.Int64Observer) error {
+		o.Observe(r.budget.used.Load())
 		return nil
 	})
 	return r, err

@@ -6,26 +6,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/redisstorageextension"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/storagetest"
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
 )
 
-// redisStorage stands in for contrib's redis_storage extension: every
-// client it gives out talks to the same redis-server.
-type redisStorage struct {
-	component.StartFunc
-	component.ShutdownFunc
-	addr string
-}
-
-func (r redisStorage) GetClient(context.Context, component.Kind, component.ID, string) (storage.Client, error) {
-	return storagetest.NewRedisClient(r.addr, "eventhooks:"), nil
+// redisStorage is contrib's redis_storage extension, as the distribution
+// carries it, over the redis-server at addr.
+func redisStorage(t *testing.T, addr string) component.Component {
+	t.Helper()
+	f := redisstorageextension.NewFactory()
+	cfg := f.CreateDefaultConfig().(*redisstorageextension.Config)
+	cfg.Endpoint = addr
+	cfg.Expiration = time.Hour
+	cfg.TLS.Insecure = true // a plain redis on loopback
+	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
+	require.NoError(t, err)
+	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
+	return ext
 }
 
 // startReplica starts one collector behind the load balancer, over the
@@ -35,7 +40,7 @@ func startReplica(t *testing.T, redisAddr string) *testReceiver {
 	extID := component.MustNewID("redis_storage")
 	cfg := testConfig(attendeeConfig())
 	cfg.Storage = &extID
-	host := extensionsHost{Host: componenttest.NewNopHost(), extensions: map[component.ID]component.Component{extID: redisStorage{addr: redisAddr}}}
+	host := extensionsHost{Host: componenttest.NewNopHost(), extensions: map[component.ID]component.Component{extID: redisStorage(t, redisAddr)}}
 	return startReceiverOn(t, cfg, host, nil, nil)
 }
 

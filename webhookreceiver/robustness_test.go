@@ -54,6 +54,7 @@ func allPlatforms() map[string]any {
 	for k, v := range airmeetConfig() {
 		m[k] = v
 	}
+	m["standardwebhooks"] = standardWebhooksSenders["meetbot"]
 	return m
 }
 
@@ -312,52 +313,4 @@ func TestConsumeAnswer(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, consumeAnswer(nil, retryable).status)
 	require.Equal(t, http.StatusServiceUnavailable, consumeAnswer(permanent, retryable).status,
 		"a retry may still save what the retryable pipeline refused")
-}
-
-func TestClaimedLengthIsNotAllocatedUpFront(t *testing.T) {
-	buf, err := readBody(strings.NewReader("{}"), 5<<20, 5<<20, nil)
-	require.NoError(t, err)
-	require.Equal(t, "{}", string(buf))
-	require.LessOrEqual(t, cap(buf), maxPooledBody)
-	_, err = readBody(strings.NewReader("{}"), 6<<20, 5<<20, nil)
-	var tooLarge *http.MaxBytesError
-	require.ErrorAs(t, err, &tooLarge)
-}
-
-// countingReader is an endless body that counts what was read of it.
-type countingReader struct{ n int }
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	for i := range p {
-		p[i] = 'a'
-	}
-	c.n += len(p)
-	return len(p), nil
-}
-
-func TestReadBodyBounds(t *testing.T) {
-	const limit = 10_000 // not a multiple of any buffer size
-	for _, tc := range []struct {
-		name string
-		size int
-		ok   bool
-	}{{"empty", 0, true}, {"at the limit", limit, true}, {"one past it", limit + 1, false}} {
-		t.Run(tc.name, func(t *testing.T) {
-			buf, err := readBody(strings.NewReader(strings.Repeat("a", tc.size)), -1, limit, nil)
-			if !tc.ok {
-				var tooLarge *http.MaxBytesError
-				require.ErrorAs(t, err, &tooLarge)
-				return
-			}
-			require.NoError(t, err)
-			require.Len(t, buf, tc.size)
-		})
-	}
-	t.Run("endless", func(t *testing.T) {
-		body := &countingReader{}
-		_, err := readBody(body, -1, limit, nil)
-		var tooLarge *http.MaxBytesError
-		require.ErrorAs(t, err, &tooLarge)
-		require.Equal(t, limit+1, body.n, "reading stops one byte past the limit")
-	})
 }

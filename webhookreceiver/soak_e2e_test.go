@@ -4,6 +4,7 @@ package webhookreceiver
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -41,12 +42,10 @@ import (
 func TestE2ESoak(t *testing.T) {
 	duration := fromEnv(t, "SOAK_DURATION", 30*time.Second, time.ParseDuration)
 	kills := fromEnv(t, "SOAK_KILLS", 2, strconv.Atoi)
-	vlogs := fromMake(t, "VICTORIA_LOGS", "the victoria-logs binary")
-	jaeger := fromMake(t, "JAEGER", "the jaeger binary")
 	dir := t.TempDir()
-	vl := startVictoriaLogs(t, vlogs, dir)
-	otlp, query := startJaeger(t, jaeger, dir)
-	ex := backendsExample(t, vl, otlp, dir)
+	b := startBackends(t, dir)
+	vl, query := b.vl, b.query
+	ex := backendsExample(t, vl, fmt.Sprintf("127.0.0.1:%d", b.otlpPort), dir)
 	collector := ex.start(t)
 	require.Eventually(t, func() bool {
 		status, _, _ := componentStatus(ex.status, "receiver:webhook")

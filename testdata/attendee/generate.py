@@ -100,9 +100,35 @@ write(T + "zoom_oauth_connection.state_change.json",
        "last_successful_sync_at": None, "last_attempted_sync_at": "2025-07-15T12:00:00+00:00"})
 write(T + "async_transcription.state_change.json", B, "async_transcription.state_change",
       {"state": "failed", "id": "at_5Rt", "failure_data": {"reason": "audio_missing"}})
+# bot_logs.update: the two entry types Attendee writes, at the levels it writes
+# them (bots/bot_controller/bot_controller.py); "uncategorized" is only a default.
 write(T + "bot_logs.update.json", B, "bot_logs.update",
-      {"id": "bl_01", "level": "error", "entry_type": "could_not_enable_closed_captions",
-       "message": "Closed captions could not be enabled", "created_at": "2025-07-15T14:02:00.000000+00:00"})
+      {"id": "bl_01", "level": "warning", "entry_type": "could_not_enable_closed_captions",
+       "message": "Bot could not enable closed captions", "created_at": "2025-07-15T14:02:00.000000+00:00"})
+write(T + "bot_logs.update.webinar_panelist_promotion.json", B, "bot_logs.update",
+      {"id": "bl_02", "level": "info", "entry_type": "webinar_panelist_promotion",
+       "message": "Bot was promoted to panelist in webinar", "created_at": "2025-07-15T14:03:00.000000+00:00"})
+# event_metadata as Attendee fills it (bots/models.py, BotEventManager): entering
+# ended or fatal_error adds bot_duration_seconds (an int) and, when credits are
+# charged, credits_consumed (centicredits / 100, a float: 2.0 stays 2.0);
+# a host's removal adds remover_* (bot_controller.get_remover_metadata).
+write(T + "bot.state_change.post_processing_completed.json", B, "bot.state_change",
+      state("ended", "post_processing", "2025-07-15T14:52:00.000000+00:00", "post_processing_completed",
+            metadata={"bot_duration_seconds": 3120, "credits_consumed": 2.0}))
+write(T + "bot.state_change.meeting_ended.json", bot("bot_removed_01"), "bot.state_change",
+      state("post_processing", "joined_recording", "2025-07-15T14:40:00.000000+00:00", "meeting_ended",
+            metadata={"remover_name": "Ana Garc\u00eda", "remover_uuid": "16778240",
+                      "remover_user_uuid": None, "remover_is_host": True}))
+write(T + "bot.state_change.request_to_join_denied.json", bot("bot_denied_01"), "bot.state_change",
+      state("fatal_error", "joining", "2025-07-15T15:05:00.000000+00:00", "could_not_join_meeting",
+            "request_to_join_denied",
+            {"remover_name": "Bo", "remover_uuid": "16778241", "remover_user_uuid": None, "remover_is_host": None,
+             "bot_duration_seconds": 30, "credits_consumed": 0.07}))
+# participant_events: "update" is defined but Attendee never sends it (the bot
+# controller returns before a webhook); were it sent, it is a record only.
+write(T + "participant_events.update.json", B, "participant_events.join_leave",
+      dict(participant_event("pe_update_01", "16778240", "Ana Garc\u00eda", "update", 1752588130000, host=True),
+           event_data={"isHost": {"before": False, "after": True}}))
 write(T + "app_session.state_change.json", {"app_session_id": "app_sess_01", "app_session_metadata": None},
       "bot.state_change", state("connected", "connecting", "2025-07-15T18:00:01Z", "app_session_connected"))
 write(T + "unknown.trigger.json", B, "recording.ready", {"recording_id": "rec_1"})

@@ -68,6 +68,7 @@ func startDistribution(binary, cfg, endpoint string) (base string, stop func()) 
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	check(cmd.Start())
 	serverCPU = func() time.Duration { return processCPU(cmd.Process.Pid) }
+	serverPID = cmd.Process.Pid
 	waitListening(endpoint)
 	return "http://" + endpoint, func() {
 		proc.Stop(cmd, 10*time.Second)

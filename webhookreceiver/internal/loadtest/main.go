@@ -77,6 +77,12 @@ func main() {
 		check(pprof.StartCPUProfile(f))
 		defer pprof.StopCPUProfile()
 	}
+	if *attackMode {
+		target, stop := startReceiver()
+		defer stop()
+		runAttack(target)
+		return
+	}
 	bare := startBare()
 	defer bare.Close()
 	target, stop := startReceiver()

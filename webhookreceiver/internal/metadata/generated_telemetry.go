@@ -25,12 +25,13 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                           metric.Meter
-	mu                              sync.Mutex
-	registrations                   []metric.Registration
-	ReceiverWebhookDeliveries       metric.Int64Counter
-	ReceiverWebhookDeliveryDuration metric.Float64Histogram
-	ReceiverWebhookOpenLifecycles   metric.Int64ObservableUpDownCounter
+	meter                            metric.Meter
+	mu                               sync.Mutex
+	registrations                    []metric.Registration
+	ReceiverWebhookBodyBytesInFlight metric.Int64ObservableUpDownCounter
+	ReceiverWebhookDeliveries        metric.Int64Counter
+	ReceiverWebhookDeliveryDuration  metric.Float64Histogram
+	ReceiverWebhookOpenLifecycles    metric.Int64ObservableUpDownCounter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -42,6 +43,21 @@ type telemetryBuilderOptionFunc func(mb *TelemetryBuilder)
 
 func (tbof telemetryBuilderOptionFunc) apply(mb *TelemetryBuilder) {
 	tbof(mb)
+}
+
+// RegisterReceiverWebhookBodyBytesInFlightCallback sets callback for observable ReceiverWebhookBodyBytesInFlight metric.
+func (builder *TelemetryBuilder) RegisterReceiverWebhookBodyBytesInFlightCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ReceiverWebhookBodyBytesInFlight, obs: o})
+		return nil
+	}, builder.ReceiverWebhookBodyBytesInFlight)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
 }
 
 // RegisterReceiverWebhookOpenLifecyclesCallback sets callback for observable ReceiverWebhookOpenLifecycles metric.
@@ -87,6 +103,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.ReceiverWebhookBodyBytesInFlight, err = builder.meter.Int64ObservableUpDownCounter(
+		"otelcol_receiver_webhook_body_bytes_in_flight",
+		metric.WithDescription("Body bytes reserved by the requests being read and handled, across the receiver; at most max_body_bytes_in_flight. [Alpha]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ReceiverWebhookDeliveries, err = builder.meter.Int64Counter(
 		"otelcol_receiver_webhook_deliveries",
 		metric.WithDescription("Webhook deliveries handled, by platform and outcome. [Alpha]"),

@@ -41,6 +41,14 @@ type Delivery struct {
 	Received time.Time
 }
 
+// HeaderVerifier is implemented by a platform that can refuse a request from
+// what arrives before its body: its headers and its URL. The receiver calls
+// VerifyHeaders before it reads the body (d.Body is nil then), and Verify
+// after; Verify still checks everything, so that a provider is safe alone.
+type HeaderVerifier interface {
+	VerifyHeaders(d *Delivery) error
+}
+
 // Factory describes a platform to the receiver.
 type Factory struct {
 	// Key is the platform's configuration key and its name in telemetry
@@ -78,9 +86,22 @@ type Common struct {
 	// ServiceName is the service.name resource attribute of what the platform
 	// emits; the platform's key when empty.
 	ServiceName string `mapstructure:"service_name"`
+	// MaxRequestBodySize is the largest body the platform's route reads
+	// (413 beyond it), sized to what the platform sends; the server's
+	// max_request_body_size when zero, and never more than it.
+	MaxRequestBodySize int64 `mapstructure:"max_request_body_size"`
 }
 
 func (c *Common) common() *Common { return c }
+
+// BodyLimit is the largest body the platform's route reads, given the
+// server's own limit.
+func (c *Common) BodyLimit(server int64) int64 {
+	if c.MaxRequestBodySize <= 0 {
+		return server
+	}
+	return min(c.MaxRequestBodySize, server)
+}
 
 // ValidatePath reports what is wrong with c.Path, if anything.
 func (c *Common) ValidatePath() error {
@@ -101,4 +122,12 @@ func (c *Common) ValidatePath() error {
 // goes (nil: all well). Deliveries are accepted whatever Run does.
 type Runner interface {
 	Run(ctx context.Context, report func(error))
+}
+
+// Namer is implemented by a provider whose telemetry is named after
+// something its configuration says rather than after its key: the generic
+// Standard Webhooks platform names records "<service_name>.<event type>".
+type Namer interface {
+	// Namespace prefixes the EventName of the provider's records.
+	Namespace() string
 }

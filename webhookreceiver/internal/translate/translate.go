@@ -21,7 +21,10 @@ const (
 
 // Source says where events come from: it becomes the resource and the scope.
 type Source struct {
-	Provider     string // the platform's key
+	Provider string // the platform's key
+	// Namespace prefixes EventNames ("<namespace>.<event>"): the provider's
+	// provider.Namer, else Provider.
+	Namespace    string
 	ServiceName  string
 	ScopeName    string
 	ScopeVersion string
@@ -51,6 +54,10 @@ func Logs(src Source, events []provider.Event, observed time.Time) plog.Logs {
 	src.FillScope(sl.Scope())
 	records := sl.LogRecords()
 	records.EnsureCapacity(len(events))
+	namespace := src.Namespace
+	if namespace == "" {
+		namespace = src.Provider
+	}
 	for i := range events {
 		ev := &events[i]
 		lr := records.AppendEmpty()
@@ -58,7 +65,7 @@ func Logs(src Source, events []provider.Event, observed time.Time) plog.Logs {
 		if name == "" {
 			name = ev.Type
 		}
-		lr.SetEventName(src.Provider + "." + name)
+		lr.SetEventName(namespace + "." + name)
 		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(observed))
 		if !ev.Time.IsZero() {
 			lr.SetTimestamp(pcommon.NewTimestampFromTime(ev.Time))

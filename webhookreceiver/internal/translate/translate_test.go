@@ -56,3 +56,12 @@ func TestLogsEventNameOverride(t *testing.T) {
 	require.Equal(t, "demo.thing.done", lr.EventName())
 	require.Equal(t, "trigger.thing.done", lr.Attributes().AsRaw()["webhook.event_type"])
 }
+
+func TestLogsNamespace(t *testing.T) {
+	named := src
+	named.Namespace = "recall"
+	ld := Logs(named, []provider.Event{{Type: "bot.done"}}, time.Now())
+	rl := ld.ResourceLogs().At(0)
+	require.Equal(t, "recall.bot.done", rl.ScopeLogs().At(0).LogRecords().At(0).EventName())
+	require.Equal(t, "demo", rl.Resource().Attributes().AsRaw()["webhook.provider"], "the provider stays the platform's key")
+}

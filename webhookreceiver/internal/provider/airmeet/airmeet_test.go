@@ -191,3 +191,11 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// queryToken reads the query as url.Values does.
+func TestTokenAsURLValues(t *testing.T) {
+	for _, q := range []string{"", "token=a", "x=1&token=a%2Bb&token=c", "tok%65n=d", "token=%zz&token=e", "a;b=1&token=f", "token", "token=", "x=token"} {
+		values, _ := url.ParseQuery(q) // what it could parse, despite an error
+		require.Equal(t, values.Get("token"), queryToken(q), q)
+	}
+}

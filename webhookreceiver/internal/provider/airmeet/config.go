@@ -26,7 +26,9 @@ type Config struct {
 }
 
 func newConfig() provider.Config {
-	return &Config{Common: provider.Common{Path: "/" + key}}
+	// Airmeet sends a whole event's registrants or attendance in one batch
+	// after it ends: megabytes for a large event.
+	return &Config{Common: provider.Common{Path: "/" + key, MaxRequestBodySize: 5 << 20}}
 }
 
 // Validate implements provider.Config.

@@ -20,7 +20,9 @@ type Config struct {
 }
 
 func newConfig() provider.Config {
-	return &Config{Common: provider.Common{Path: "/" + key}}
+	// One event per delivery: kilobytes, a long utterance or chat message
+	// at most. 1 MiB leaves a wide margin.
+	return &Config{Common: provider.Common{Path: "/" + key, MaxRequestBodySize: 1 << 20}}
 }
 
 // Validate implements provider.Config.

@@ -123,6 +123,51 @@ func terminal(state string) bool {
 	return state == "ended" || state == "fatal_error" || state == "data_deleted"
 }
 
+// subTypeSeverity is the severity of a state change by its event_sub_type:
+// every value of Attendee's BotEventSubTypes (bots/models.py), by the API
+// code its webhooks send. Each belongs to one event type: could_not_join_meeting
+// and fatal_error are ERROR, but for the bot kept out by people rather than
+// by the system (WARN); recording_permission_denied is WARN; leave_requested
+// is INFO, but for leaving because captions could not be enabled (WARN: the
+// bot left without doing its work).
+var subTypeSeverity = map[string]plog.SeverityNumber{
+	// could_not_join_meeting
+	"meeting_not_started_waiting_for_host":            plog.SeverityNumberError,
+	"zoom_authorization_failed":                       plog.SeverityNumberError,
+	"zoom_meeting_status_failed":                      plog.SeverityNumberError,
+	"unpublished_zoom_app":                            plog.SeverityNumberError,
+	"zoom_sdk_internal_error":                         plog.SeverityNumberError,
+	"request_to_join_denied":                          plog.SeverityNumberError,
+	"meeting_not_found":                               plog.SeverityNumberError,
+	"waiting_room_timeout_exceeded":                   plog.SeverityNumberWarn, // nobody let the bot in
+	"login_required":                                  plog.SeverityNumberError,
+	"bot_login_attempt_failed":                        plog.SeverityNumberError,
+	"unable_to_connect_to_meeting":                    plog.SeverityNumberError,
+	"authorized_user_not_in_meeting_timeout_exceeded": plog.SeverityNumberError,
+	"blocked_by_captcha":                              plog.SeverityNumberError,
+	"zoom_app_cannot_join_anonymously":                plog.SeverityNumberError,
+	// fatal_error
+	"process_terminated":      plog.SeverityNumberError,
+	"rtmp_connection_failed":  plog.SeverityNumberError,
+	"ui_element_not_found":    plog.SeverityNumberError,
+	"heartbeat_timeout":       plog.SeverityNumberError,
+	"bot_not_launched":        plog.SeverityNumberError,
+	"out_of_credits":          plog.SeverityNumberError,
+	"attendee_internal_error": plog.SeverityNumberError,
+	"global_runtime_timeout":  plog.SeverityNumberError,
+	// recording_permission_denied
+	"host_denied_permission":                    plog.SeverityNumberWarn,
+	"request_timed_out":                         plog.SeverityNumberWarn,
+	"host_client_cannot_grant_permission":       plog.SeverityNumberWarn,
+	"webinar_attendee_needs_panelist_promotion": plog.SeverityNumberWarn,
+	// leave_requested
+	"user_requested":                              plog.SeverityNumberInfo,
+	"auto_leave_silence":                          plog.SeverityNumberInfo,
+	"auto_leave_only_participant_in_meeting":      plog.SeverityNumberInfo,
+	"auto_leave_max_uptime_exceeded":              plog.SeverityNumberInfo,
+	"auto_leave_could_not_enable_closed_captions": plog.SeverityNumberWarn,
+}
+
 func (t *trig) stateChange() {
 	newState, oldState := str(t.data, "new_state"), str(t.data, "old_state")
 	eventType, subType := str(t.data, "event_type"), str(t.data, "event_sub_type")
@@ -134,14 +179,15 @@ func (t *trig) stateChange() {
 	at := timeOf(t.data, "created_at")
 	t.ev.Time = at
 
-	switch {
-	case eventType == "could_not_join_meeting" && subType == "waiting_room_timeout_exceeded":
-		// Nobody let the bot in: a failure of people, not of the system.
-		t.ev.Severity = plog.SeverityNumberWarn
-	case newState == "fatal_error" || eventType == "fatal_error" || eventType == "could_not_join_meeting":
-		t.ev.Severity = plog.SeverityNumberError
-	case eventType == "recording_permission_denied" || newState == "joined_recording_permission_denied":
-		t.ev.Severity = plog.SeverityNumberWarn
+	if sev, ok := subTypeSeverity[subType]; ok {
+		t.ev.Severity = sev
+	} else {
+		switch { // no sub-type, or one Attendee added since
+		case newState == "fatal_error" || eventType == "fatal_error" || eventType == "could_not_join_meeting":
+			t.ev.Severity = plog.SeverityNumberError
+		case eventType == "recording_permission_denied" || newState == "joined_recording_permission_denied":
+			t.ev.Severity = plog.SeverityNumberWarn
+		}
 	}
 
 	if t.root == "" || at.IsZero() || newState == "" {

@@ -2,6 +2,10 @@ package attendee
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,11 +44,110 @@ func TestStateChangeSeverity(t *testing.T) {
 		{"fatal_error", "joined_recording", "fatal_error", "heartbeat_timeout", plog.SeverityNumberError},
 		{"fatal_error", "waiting_room", "could_not_join_meeting", "waiting_room_timeout_exceeded", plog.SeverityNumberWarn},
 		{"joined_recording_permission_denied", "joined_not_recording", "recording_permission_denied", "host_denied_permission", plog.SeverityNumberWarn},
-		{"leaving", "joined_recording", "leave_requested", "auto_leave_silence", plog.SeverityNumberUnspecified},
+		{"leaving", "joined_recording", "leave_requested", "auto_leave_silence", plog.SeverityNumberInfo},
+		{"fatal_error", "joining", "could_not_join_meeting", "a_sub_type_added_since", plog.SeverityNumberError},
+		{"joined_recording_permission_denied", "joined_recording", "recording_permission_denied", "one_added_since", plog.SeverityNumberWarn},
 	}
 	for _, tt := range tests {
 		ev := decodeOne(t, botState(tt.newState, tt.oldState, tt.eventType, tt.subType))
 		require.Equal(t, tt.want, ev.Severity, "%s %v", tt.eventType, tt.subType)
+	}
+}
+
+// botEventSubTypes are all 31 values of Attendee's BotEventSubTypes
+// (bots/models.py), as sub_type_to_api_code sends them, with the event type
+// each comes with, the state that event leads to, and the severity the
+// README's table gives it.
+var botEventSubTypes = []struct {
+	eventType, newState, subType string
+	want                         plog.SeverityNumber
+}{
+	{"could_not_join_meeting", "fatal_error", "meeting_not_started_waiting_for_host", plog.SeverityNumberError},
+	{"fatal_error", "fatal_error", "process_terminated", plog.SeverityNumberError},
+	{"could_not_join_meeting", "fatal_error", "zoom_authorization_failed", plog.SeverityNumberError},
+	{"could_not_join_meeting", "fatal_error", "zoom_meeting_status_failed", plog.SeverityNumberError},
+	{"could_not_join_meeting", "fatal_error", "unpublished_zoom_app", plog.SeverityNumberError},
+	{"fatal_error", "fatal_error", "rtmp_connection_failed", plog.SeverityNumberError},
+	{"could_not_join_meeting", "fatal_error", "zoom_sdk_internal_error", plog.SeverityNumberError},
+	{"fatal_error", "fatal_error", "ui_element_not_found", plog.SeverityNumberError},
+	{"could_not_join_meeting", "fatal_error", "request_to_join_denied", plog.SeverityNumberError},
+	{"leave_requested", "leaving", "user_requested", plog.SeverityNumberInfo},
+	{"leave_requested", "leaving", "auto_leave_silence", plog.SeverityNumberInfo},
+	{"leave_requested", "leaving", "auto_leave_only_participant_in_meeting", plog.SeverityNumberInfo},
+	{"fatal_error", "fatal_error", "heartbeat_timeout", plog.SeverityNumberError},
+	{"could_not_join_meeting", "fatal_error", "meeting_not_found", plog.SeverityNumberError},
+	{"fatal_error", "fatal_error", "bot_not_launched", plog.SeverityNumberError},
+	{"could_not_join_meeting", "fatal_error", "waiting_room_timeout_exceeded", plog.SeverityNumberWarn},
+	{"leave_requested", "leaving", "auto_leave_max_uptime_exceeded", plog.SeverityNumberInfo},
+	{"could_not_join_meeting", "fatal_error", "login_required", plog.SeverityNumberError},
+	{"could_not_join_meeting", "fatal_error", "bot_login_attempt_failed", plog.SeverityNumberError},
+	{"fatal_error", "fatal_error", "out_of_credits", plog.SeverityNumberError},
+	{"could_not_join_meeting", "fatal_error", "unable_to_connect_to_meeting", plog.SeverityNumberError},
+	{"fatal_error", "fatal_error", "attendee_internal_error", plog.SeverityNumberError},
+	{"recording_permission_denied", "joined_recording_permission_denied", "host_denied_permission", plog.SeverityNumberWarn},
+	{"recording_permission_denied", "joined_recording_permission_denied", "request_timed_out", plog.SeverityNumberWarn},
+	{"recording_permission_denied", "joined_recording_permission_denied", "host_client_cannot_grant_permission", plog.SeverityNumberWarn},
+	{"leave_requested", "leaving", "auto_leave_could_not_enable_closed_captions", plog.SeverityNumberWarn},
+	{"could_not_join_meeting", "fatal_error", "authorized_user_not_in_meeting_timeout_exceeded", plog.SeverityNumberError},
+	{"could_not_join_meeting", "fatal_error", "blocked_by_captcha", plog.SeverityNumberError},
+	{"recording_permission_denied", "joined_recording_permission_denied", "webinar_attendee_needs_panelist_promotion", plog.SeverityNumberWarn},
+	{"could_not_join_meeting", "fatal_error", "zoom_app_cannot_join_anonymously", plog.SeverityNumberError},
+	{"fatal_error", "fatal_error", "global_runtime_timeout", plog.SeverityNumberError},
+}
+
+func TestSeverityOfEverySubType(t *testing.T) {
+	require.Len(t, botEventSubTypes, 31)
+	require.Len(t, subTypeSeverity, len(botEventSubTypes), "no sub-type the receiver knows that Attendee does not send")
+	readme, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "README.md"))
+	require.NoError(t, err)
+	for _, st := range botEventSubTypes {
+		ev := decodeOne(t, botState(st.newState, "joined_recording", st.eventType, st.subType))
+		require.Equal(t, st.want, ev.Severity, st.subType)
+		require.Equal(t, st.subType, ev.Attributes.AsRaw()["attendee.bot.event_sub_type"])
+		row := fmt.Sprintf("| `%s` | `%s` | %s |", st.eventType, st.subType, severityName[st.want])
+		require.True(t, strings.Contains(string(readme), row), "the README's severity table has no row %s", row)
+	}
+}
+
+var severityName = map[plog.SeverityNumber]string{
+	plog.SeverityNumberInfo: "INFO", plog.SeverityNumberWarn: "WARN", plog.SeverityNumberError: "ERROR",
+}
+
+// TestParticipantUpdate: "update" is a ParticipantEventTypes value Attendee
+// never sends (its bot controller returns before the webhook); were it sent,
+// it is a record that moves no presence.
+func TestParticipantUpdate(t *testing.T) {
+	ev := decodeOne(t, map[string]any{
+		"idempotency_key": "k", "bot_id": "bot_1", "bot_metadata": nil, "trigger": "participant_events.join_leave",
+		"data": map[string]any{"id": "pe_1", "participant_name": "Ana", "participant_uuid": "1677", "participant_user_uuid": nil,
+			"participant_is_host": true, "event_type": "update", "event_data": map[string]any{"isHost": map[string]any{"before": false, "after": true}},
+			"timestamp_ms": 1752588130000},
+	})
+	require.Empty(t, ev.Transitions)
+	require.Equal(t, "update", ev.Attributes.AsRaw()["attendee.participant_event.type"])
+	require.Equal(t, "attendee/bot/bot_1", ev.Trace, "still in the bot's trace")
+	require.Equal(t, plog.SeverityNumberUnspecified, ev.Severity)
+}
+
+// TestBotLogEntryTypes: the entry types of BotLogEntryTypes, each at the
+// level Attendee writes it, and the level is the severity.
+func TestBotLogEntryTypes(t *testing.T) {
+	for _, tt := range []struct {
+		entryType, level string
+		want             plog.SeverityNumber
+	}{
+		{"could_not_enable_closed_captions", "warning", plog.SeverityNumberWarn},
+		{"webinar_panelist_promotion", "info", plog.SeverityNumberInfo},
+		{"uncategorized", "debug", plog.SeverityNumberDebug},
+		{"uncategorized", "error", plog.SeverityNumberError},
+	} {
+		ev := decodeOne(t, map[string]any{
+			"idempotency_key": "k", "bot_id": "bot_1", "bot_metadata": nil, "trigger": "bot_logs.update",
+			"data": map[string]any{"id": "bl_1", "level": tt.level, "entry_type": tt.entryType, "message": "m", "created_at": "2025-07-15T14:02:00.000000+00:00"},
+		})
+		require.Equal(t, tt.want, ev.Severity, tt.entryType)
+		require.Equal(t, tt.entryType, ev.Attributes.AsRaw()["attendee.bot_log.entry_type"])
+		require.Equal(t, tt.level, ev.Attributes.AsRaw()["attendee.bot_log.level"])
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/jsonpdata"
 	"github.com/eventhooks/collector/webhookreceiver/internal/names"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+	"github.com/eventhooks/collector/webhookreceiver/internal/stdwebhooks"
 )
 
 // attributesHint is room for the IDs a delivery usually carries (event,
@@ -28,7 +29,7 @@ func (p *eventsAir) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	}
 	ev := provider.Event{
 		Type:        typ.Str(),
-		DeliveryKey: d.Header.Get(headerID),
+		DeliveryKey: stdwebhooks.ID(d.Header),
 		Attributes:  provider.NewAttributes(attributesHint),
 		Body:        body,
 	}

@@ -1,7 +1,6 @@
 package eventsair
 
 import (
-	"strconv"
 	"testing"
 	"time"
 
@@ -70,25 +69,6 @@ func FuzzDecode(f *testing.F) {
 		if err == nil {
 			require.Len(t, events, 1)
 			require.NotEmpty(t, events[0].Type)
-		}
-	})
-}
-
-func FuzzVerify(f *testing.F) {
-	f.Add(specID, strconv.FormatInt(specTimestamp, 10), specSignature, []byte(specBody))
-	f.Add("", "", "", []byte{})
-	f.Add(specID, "-99999999999999999999", "v1,", []byte(specBody))
-	f.Add(specID, strconv.FormatInt(specTimestamp, 10), "v1a,x v1,y v2", []byte(specBody))
-	p := newTestProvider(f, specSecret)
-	at := time.Unix(specTimestamp, 0)
-	f.Fuzz(func(t *testing.T, id, ts, sig string, body []byte) {
-		d := delivery(id, 0, sig, string(body), at)
-		d.Header.Set("webhook-timestamp", ts)
-		err := p.Verify(d)
-		// Only the spec's own delivery, or a signature recomputed over the
-		// fuzzed content, may pass.
-		if err == nil {
-			require.Contains(t, sig, signRaw(specSecret, id, ts, string(body))[3:])
 		}
 	})
 }

@@ -1,13 +1,13 @@
 // Package eventsair receives EventsAir webhooks, signed with the Standard
-// Webhooks scheme. EventsAir sends thin payloads (identifiers only) whose list
+// Webhooks scheme (EventsAir delivers through Svix: its headers may be the
+// svix-* ones). EventsAir sends thin payloads (identifiers only) whose list
 // of types keeps growing, so every "...Id" field becomes an attribute whatever
 // the type. EventsAir has no lifecycles: it yields logs only.
 package eventsair
 
 import (
-	"time"
-
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+	"github.com/eventhooks/collector/webhookreceiver/internal/stdwebhooks"
 )
 
 const key = "eventsair"
@@ -19,16 +19,16 @@ var Factory = provider.Factory{
 	New:       newProvider,
 }
 
+// eventsAir verifies with the shared Standard Webhooks verifier: Verify,
+// and VerifyHeaders before the body is read.
 type eventsAir struct {
-	macs      provider.HMACs
-	tolerance time.Duration
+	*stdwebhooks.Verifier
 }
 
 func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
-	c := cfg.(*Config)
-	keys, err := provider.DecodeSecrets(c.Secrets, decodeSecret)
+	v, err := stdwebhooks.New(cfg.(*Config).Options)
 	if err != nil {
 		return nil, err
 	}
-	return &eventsAir{macs: provider.NewHMACs(keys), tolerance: c.Tolerance}, nil
+	return &eventsAir{Verifier: v}, nil
 }

@@ -19,7 +19,8 @@ type Config struct {
 }
 
 func newConfig() provider.Config {
-	return &Config{Common: provider.Common{Path: "/" + key}}
+	// One event of identifiers per delivery: well under a kilobyte.
+	return &Config{Common: provider.Common{Path: "/" + key, MaxRequestBodySize: 256 << 10}}
 }
 
 // Validate implements provider.Config.

@@ -8,6 +8,10 @@ import (
 
 const headerToken = "X-Signing-Token"
 
+// VerifyHeaders is Verify: the token is a header, so a request without it
+// is refused before its body is read.
+func (p *iotum) VerifyHeaders(d *provider.Delivery) error { return p.Verify(d) }
+
 // Verify compares x-signing-token with every configured token, in constant
 // time.
 func (p *iotum) Verify(d *provider.Delivery) error {

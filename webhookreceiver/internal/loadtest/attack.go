@@ -1,0 +1,51 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/attack"
+)
+
+var (
+	attackMode = flag.Bool("attack", false, "instead of throughput: hostile uploads without a secret (internal/attack) while real deliveries flow, and the peak RSS of the process that serves the receiver")
+	uploads    = flag.Int("uploads", 300, "with -attack: hostile uploads at once")
+	hold       = flag.Duration("hold", 10*time.Second, "with -attack: how long each upload takes to send its body")
+)
+
+// serverPID is the process serving the receiver: this one, or the
+// distribution's.
+var serverPID = os.Getpid()
+
+// runAttack attacks the receiver at base and prints one line.
+func runAttack(base string) {
+	before := rssKiB(serverPID, "VmRSS")
+	c := attack.Config{Uploads: *uploads, Size: 5_000_000, Hold: *hold, Real: 50, Deadline: *hold + 20*time.Second}
+	rep := attack.Run(strings.TrimPrefix(base, "http://"), c)
+	where := "in process"
+	if *collector != "" {
+		where = "otelcol-eventhooks"
+	}
+	fmt.Printf("attack: %d uploads (5 MB claimed without a secret, 1 MB and 250 kB with forged signatures) sent over %s; %s\n", c.Uploads, c.Hold, rep)
+	fmt.Printf("attack: peak RSS of the receiver's process (%s): %d MiB, %d MiB before; max_body_bytes_in_flight 64 MiB\n",
+		where, rssKiB(serverPID, "VmHWM")>>10, before>>10)
+}
+
+// rssKiB reads a memory figure of a process (VmRSS now, VmHWM its peak)
+// from /proc, in KiB.
+func rssKiB(pid int, field string) int64 {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	check(err)
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			kib, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			check(err)
+			return kib
+		}
+	}
+	panic("no " + field + " in /proc/" + strconv.Itoa(pid) + "/status")
+}
