@@ -203,16 +203,19 @@ func (b *backends) trace(rootKey string) (spans []string) {
 // dir, and returns its address.
 func startVictoriaLogs(t *testing.T, vlogs, dir string) string {
 	t.Helper()
-	return startVictoriaLogsOn(t, vlogs, dir, fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+	vl := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	startVictoriaLogsOn(t, vlogs, dir, vl)
+	return vl
 }
 
-// startVictoriaLogsOn runs VictoriaLogs on the address vl.
-func startVictoriaLogsOn(t *testing.T, vlogs, dir, vl string) string {
+// startVictoriaLogsOn runs VictoriaLogs on the address vl, its data in dir
+// (again, after it was stopped), and returns its process.
+func startVictoriaLogsOn(t *testing.T, vlogs, dir, vl string) *exec.Cmd {
 	t.Helper()
 	// A long retention: the test's deliveries carry their own, past, times.
-	startProcess(t, vlogs, "-httpListenAddr="+vl, "-storageDataPath="+filepath.Join(dir, "vlogs"), "-retentionPeriod=100y")
+	cmd, _ := startProcess(t, vlogs, "-httpListenAddr="+vl, "-storageDataPath="+filepath.Join(dir, "vlogs"), "-retentionPeriod=100y")
 	waitHTTP(t, "http://"+vl+"/health")
-	return vl
+	return cmd
 }
 
 // startJaeger runs Jaeger v2 in memory with every listener on a free

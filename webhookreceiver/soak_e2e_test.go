@@ -3,6 +3,7 @@
 package webhookreceiver
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/loadgen"
+	"github.com/eventhooks/collector/webhookreceiver/internal/proc"
 	"github.com/eventhooks/collector/webhookreceiver/internal/soak"
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
 )
@@ -24,7 +26,8 @@ import (
 // Jaeger; all four platforms' deliveries sent as the platforms send them,
 // retries included (internal/soak); the distribution killed with SIGKILL at
 // random moments, SOAK_KILLS times, and started again on the same state
-// directory each time. Afterwards every delivery answered 200 must be in
+// directory each time; VictoriaLogs down once for SOAK_OUTAGE (10s; 0: never)
+// meanwhile (TestE2EBackendDown holds that fault alone). Afterwards every delivery answered 200 must be in
 // VictoriaLogs with all its records, and every lifecycle whose end was
 // answered 200 must have its root span in Jaeger. It prints one line:
 //
@@ -42,10 +45,13 @@ import (
 func TestE2ESoak(t *testing.T) {
 	duration := fromEnv(t, "SOAK_DURATION", 30*time.Second, time.ParseDuration)
 	kills := fromEnv(t, "SOAK_KILLS", 2, strconv.Atoi)
+	outage := fromEnv(t, "SOAK_OUTAGE", 10*time.Second, time.ParseDuration)
 	dir := t.TempDir()
-	b := startBackends(t, dir)
-	vl, query := b.vl, b.query
-	ex := backendsExample(t, vl, fmt.Sprintf("127.0.0.1:%d", b.otlpPort), dir)
+	vlogs := fromMake(t, "VICTORIA_LOGS", "the victoria-logs binary")
+	vl := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	vlogsProcess := startVictoriaLogsOn(t, vlogs, dir, vl)
+	otlpPort, query := startJaeger(t, fromMake(t, "JAEGER", "the jaeger binary"), dir)
+	ex := backendsExample(t, vl, fmt.Sprintf("127.0.0.1:%d", otlpPort), dir)
 	collector := ex.start(t)
 	require.Eventually(t, func() bool {
 		status, _, _ := componentStatus(ex.status, "receiver:webhook")
@@ -69,17 +75,37 @@ func TestE2ESoak(t *testing.T) {
 	done := make(chan []soak.Result)
 	go func() { done <- plan.Run(context.Background(), ex.base) }()
 
-	// The kills, at random moments while the stories are being sent.
-	moments := make([]time.Duration, kills)
-	for i := range moments {
-		moments[i] = time.Duration((0.05 + 0.9*rand.Float64()) * float64(duration))
+	// The kills, at random moments while the stories are being sent, and
+	// VictoriaLogs down for SOAK_OUTAGE once (stopped cleanly: its own
+	// durability is not under test), the collector's queue holding meanwhile.
+	type fault struct {
+		at time.Duration
+		do func()
 	}
-	slices.Sort(moments)
+	random := func(from, to float64) time.Duration {
+		return time.Duration((from + (to-from)*rand.Float64()) * float64(duration))
+	}
+	var faults []fault
+	for range kills {
+		faults = append(faults, fault{random(0.05, 0.95), func() {
+			crash(t, collector)
+			collector = ex.start(t)
+		}})
+	}
+	if outage > 0 {
+		down := random(0.2, 0.6)
+		faults = append(faults,
+			fault{down, func() {
+				proc.Stop(vlogsProcess, 10*time.Second)
+				t.Logf("VictoriaLogs down at %s for %s", down.Round(time.Second), outage)
+			}},
+			fault{down + outage, func() { vlogsProcess = startVictoriaLogsOn(t, vlogs, dir, vl) }})
+	}
+	slices.SortFunc(faults, func(a, b fault) int { return cmp.Compare(a.at, b.at) })
 	start := time.Now()
-	for _, at := range moments {
-		time.Sleep(time.Until(start.Add(at)))
-		crash(t, collector)
-		collector = ex.start(t)
+	for _, f := range faults {
+		time.Sleep(time.Until(start.Add(f.at)))
+		f.do()
 	}
 	results := <-done
 	t.Logf("all deliveries answered or given up after %s", time.Since(start).Round(time.Second))
@@ -95,8 +121,10 @@ func TestE2ESoak(t *testing.T) {
 		}
 	}
 	found := soak.Found{
-		Records: waitForRecords(t, vl, want, 30*time.Second),
-		Roots:   waitForRoots(t, query, ended, 30*time.Second),
+		// Longer than the exporter's longest wait between retries (30 s):
+		// after the outage, the queue drains at its own pace.
+		Records: waitForRecords(t, vl, want, time.Minute),
+		Roots:   waitForRoots(t, query, ended, time.Minute),
 	}
 	report := soak.Tally(results, kills, found)
 	t.Log(report.Details())
