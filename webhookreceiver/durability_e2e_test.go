@@ -133,8 +133,9 @@ func waitForRecords(t *testing.T, vl string, want map[string]int, quiet time.Dur
 //
 // The README's numbers for other configurations come from this test:
 // DURABILITY_CONFIG=<a config of the same shape> (the same environment
-// variables for its endpoints) runs it on that one, and a failure says how
-// many of the 3,000 were lost.
+// variables for its endpoints; a path relative to webhookreceiver/) runs it
+// on that one, and a failure says how many of the 3,000 were lost. The
+// configurations of the README's table are testdata/durability/*.yaml.
 func TestE2EDurableBackendsExample(t *testing.T) {
 	vlogs := fromMake(t, "VICTORIA_LOGS", "the victoria-logs binary")
 	dir := t.TempDir()
@@ -286,4 +287,21 @@ func dirSize(t *testing.T, dir string) int64 {
 		return err
 	}))
 	return size
+}
+
+// TestE2EDurabilityConfigsValidate keeps the configurations the README's
+// durability table was measured with loadable, so that its numbers can be
+// measured again (see TestE2EDurableBackendsExample).
+func TestE2EDurabilityConfigsValidate(t *testing.T) {
+	bin := fromMake(t, "OTELCOL_EVENTHOOKS", "the distribution's binary")
+	files, err := filepath.Glob(filepath.Join("testdata", "durability", "*.yaml"))
+	require.NoError(t, err)
+	require.Len(t, files, 3)
+	for _, file := range files {
+		cmd := exec.Command(bin, "validate", "--config", file)
+		cmd.Env = append(os.Environ(), "EVENTHOOKS_ENDPOINT=127.0.0.1:8088", "EVENTHOOKS_STORAGE_DIR="+t.TempDir(),
+			"VICTORIALOGS_OTLP=http://127.0.0.1:9428/insert/opentelemetry/v1/logs")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s: %s", file, out)
+	}
 }
