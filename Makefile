@@ -142,7 +142,8 @@ demo:
 ## receiver against a bare net/http handler, same load, alternating; its last
 ## line is "ratio receiver/bare-net-http: X.XX". Before it, the peak RSS under an
 ## attack of uploads without a secret. COLLECTOR=1 also measures the built
-## distribution the same ways, and the contrib webhookevent receiver's.
+## distribution the same ways, and the contrib webhookevent receiver's. Before
+## the harness too, the lifecycles' scale table (DESIGN.md §9).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
 	@if [ -n "$${COLLECTOR:-}" ]; then \
@@ -151,6 +152,7 @@ bench:
 		$(GO) run ./webhookreceiver/internal/loadtest -webhookevent $(abspath $(WEBHOOKEVENT_DIST)) && \
 		$(GO) run ./webhookreceiver/internal/loadtest -attack -collector $(abspath $(DIST)); fi
 	$(GO) run ./webhookreceiver/internal/loadtest -attack -stack component
+	$(GO) run ./webhookreceiver/internal/loadtest -stack scale -rounds 3
 	$(GO) run ./webhookreceiver/internal/loadtest -stack handler
 	$(GO) run ./webhookreceiver/internal/loadtest -stack component
 

@@ -2,17 +2,25 @@ package webhookreceiver
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/redisstorageextension"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/ptracetest"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/loadgen"
 	"github.com/eventhooks/collector/webhookreceiver/internal/storagetest"
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
 )
@@ -87,4 +95,96 @@ func TestReplicasOverRedis(t *testing.T) {
 	require.Equal(t, time.Date(2025, 7, 15, 14, 0, 0, 0, time.UTC), roots[0].StartTimestamp().AsTime(), "started on the first replica")
 	require.Equal(t, time.Date(2025, 7, 15, 14, 52, 0, 0, time.UTC), roots[0].EndTimestamp().AsTime())
 	require.Len(t, phases, 8, "the phases seen by both replicas")
+}
+
+// TestReplicasOverRedis at once for many bots, a goroutine each: each bot's
+// life starts on one replica and ends on the other, and every delivery is
+// retried on the replica that did not take it. The two replicas emit
+// together exactly the spans that two others, over a redis of their own,
+// emit when the same deliveries come one at a time, and every delivery's
+// log once. (A child still open when its bot moves to the other replica is
+// not closed with the bot there, but expired where it opened: so it is on
+// main, and one at a time too.)
+func TestReplicasOverRedisConcurrently(t *testing.T) {
+	const bots = 16
+	lives := make([][]attendeeDelivery, bots)
+	for i := range lives {
+		lives[i] = anotherBot(t, loadAttendee(t, "bot_life"), i)
+	}
+	addr := storagetest.StartRedis(t)
+	serial := [2]*testReceiver{startReplica(t, addr), startReplica(t, addr)}
+	for i, life := range lives {
+		deliverLife(t, serial, i, life)
+	}
+	addr = storagetest.StartRedis(t)
+	replicas := [2]*testReceiver{startReplica(t, addr), startReplica(t, addr)}
+	var wg sync.WaitGroup
+	for i, life := range lives {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			deliverLife(t, replicas, i, life)
+		}()
+	}
+	wg.Wait()
+
+	// An async transcription carries no times: its span's are when the
+	// deliveries arrived, which no two runs share.
+	emitted := func(rs [2]*testReceiver) ptrace.Traces {
+		all := append(rs[0].traces.AllTraces(), rs[1].traces.AllTraces()...)
+		for _, td := range all {
+			for _, rs := range td.ResourceSpans().All() {
+				for _, ss := range rs.ScopeSpans().All() {
+					for _, s := range ss.Spans().All() {
+						if s.Name() == "attendee.async_transcription" {
+							s.SetStartTimestamp(0)
+							s.SetEndTimestamp(0)
+						}
+					}
+				}
+			}
+		}
+		return flattenSpans(all)
+	}
+	require.Equal(t, bots*len(lives[0]), replicas[0].logs.LogRecordCount()+replicas[1].logs.LogRecordCount(), "every delivery once")
+	require.Equal(t, bots*(14-1), emitted(serial).SpanCount(), "bot_life's 14 spans but the child open across the move")
+	require.NoError(t, ptracetest.CompareTraces(emitted(serial), emitted(replicas)))
+}
+
+// deliverLife sends bot n's life to the two replicas: the first half to
+// one, the rest to the other, each delivery again, as a retry, to the one
+// that did not take it. It runs in goroutines of its own: it asserts.
+func deliverLife(t *testing.T, replicas [2]*testReceiver, n int, life []attendeeDelivery) {
+	for i, d := range life {
+		first := n % 2
+		if i >= len(life)/2 {
+			first = 1 - first
+		}
+		for _, r := range []*testReceiver{replicas[first], replicas[1-first]} {
+			resp, err := http.DefaultClient.Do(d.post(t, r.url+"/attendee"))
+			if !assert.NoError(t, err) {
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusOK, resp.StatusCode, d.name)
+		}
+	}
+}
+
+// anotherBot is life's deliveries for bot n, with delivery keys of its own,
+// signed anew.
+func anotherBot(t *testing.T, life []attendeeDelivery, n int) []attendeeDelivery {
+	t.Helper()
+	key, err := base64.StdEncoding.DecodeString(attendeeSecret)
+	require.NoError(t, err)
+	out := make([]attendeeDelivery, len(life))
+	for i, d := range life {
+		body := strings.ReplaceAll(string(d.body), "bot_3hfP0PXEsNinIZmh", fmt.Sprint("bot_concurrent", n))
+		body = strings.Replace(body, `"idempotency_key": "`, fmt.Sprintf(`"idempotency_key": "%d-`, n), 1)
+		req := loadgen.NewRequest("http://replica/attendee", body)
+		require.NoError(t, loadgen.SignAttendee(req, key, body))
+		out[i] = attendeeDelivery{d.name, []byte(body), req.Header.Get("X-Webhook-Signature")}
+	}
+	return out
 }

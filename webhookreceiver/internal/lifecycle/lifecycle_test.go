@@ -29,6 +29,13 @@ func (t *Tracker) plan(src translate.Source, events []provider.Event) (spans ptr
 	return p.traces(), p.commit
 }
 
+// expire is one batch of Expire with its two steps apart: the spans, and
+// the commit that forgets them.
+func (t *Tracker) expire(now time.Time) (spans ptrace.Traces, commit func()) {
+	s := t.batch(now)
+	return s.spans, s.commit
+}
+
 const root = "demo/thing/1"
 
 func ev(tr ...provider.Transition) provider.Event { return provider.Event{Transitions: tr} }

@@ -95,8 +95,8 @@ func TestExpiryIsWrittenAndItsRecordGoesStale(t *testing.T) {
 }
 
 func TestRecordRoundTrip(t *testing.T) {
-	o := open{src: src, root: "r", name: "n", start: t0, perStart: true, withRoot: true, attrs: map[string]string{"a": "1"},
-		steps: []step{{"s", "n.s", t0, map[string]string{"b": "2"}}}, end: t0.Add(time.Minute), failed: true, message: "m"}
+	o := open{src: src, root: "r", name: "n", start: t0, perStart: true, withRoot: true, attrs: mapAttrs(map[string]string{"a": "1"}).compact(),
+		steps: []step{{"s", "n.s", t0, mapAttrs(map[string]string{"b": "2"}).compact()}}, end: t0.Add(time.Minute), failed: true, message: "m"}
 	back, ok := decodeOpen(encodeOpen(o))
 	require.True(t, ok)
 	require.Equal(t, o.src, back.src)

@@ -44,7 +44,7 @@ var (
 	webhookEvt  = flag.String("webhookevent", "", "path of the otelcol-webhookevent binary: measure the contrib webhookevent receiver's distribution instead")
 	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file; its samples are labelled side=bare|receiver|generator (go tool pprof -tags, -tagfocus side=receiver)")
 	only        = flag.String("platform", "", "measure only this platform")
-	stack       = flag.String("stack", "handler", "what serves the receiver: handler (its http.Handler in a plain net/http server, as the bare one) or component (its own confighttp server: otelhttp, decompression, limits)")
+	stack       = flag.String("stack", "handler", "what serves the receiver: handler (its http.Handler in a plain net/http server, as the bare one) or component (its own confighttp server: otelhttp, decompression, limits); scale prints instead the table of the lifecycles' scale goals (scale.go)")
 )
 
 // counter makes every delivery key of the run fresh.
@@ -71,6 +71,10 @@ func median(rs []result) result {
 
 func main() {
 	flag.Parse()
+	if *stack == "scale" {
+		runScale()
+		return
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		check(err)
@@ -257,15 +261,13 @@ func run(client *http.Client, base string, p loadgen.Platform, d time.Duration, 
 				}
 				req := p.Next(base, counter.Add(1))
 				t0 := time.Now()
-				resp, err := client.Do(req)
+				status, err := post(client, req)
 				if err != nil {
 					failed.Add(1)
 					continue
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
 				local = append(local, time.Since(t0))
-				if resp.StatusCode != http.StatusOK {
+				if status != http.StatusOK {
 					failed.Add(1)
 				}
 			}
@@ -287,6 +289,18 @@ func run(client *http.Client, base string, p loadgen.Platform, d time.Duration, 
 		r.cpu = cpu / time.Duration(n)
 	}
 	return r
+}
+
+// post sends req and reads the answer through, so that its connection is
+// kept for the next one.
+func post(client *http.Client, req *http.Request) (status int, err error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }
 
 // cpuTime is the CPU time the process has used, and the distribution's

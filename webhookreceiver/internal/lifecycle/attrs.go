@@ -1,0 +1,93 @@
+package lifecycle
+
+// A span's attributes, as a lifecycle keeps them. What stays open may stay
+// for a day, by the hundred thousand: there a map of one entry weighs some
+// 340 bytes, a sorted slice 32. A transition's map is shared as it came
+// while a delivery plans (most deliveries keep nothing); what is kept open
+// is compacted into a slice (see Tracker.put).
+
+import (
+	"cmp"
+	"slices"
+
+	"go.opentelemetry.io/collector/pdata/ptrace"
+)
+
+// attrs are attributes, never changed once made: a map, or a slice sorted
+// by key.
+type attrs struct {
+	m  map[string]string
+	kv []attr
+}
+
+type attr struct{ k, v string }
+
+func mapAttrs(m map[string]string) attrs { return attrs{m: m} }
+
+func (a attrs) len() int { return len(a.m) + len(a.kv) }
+
+// appendTo appends the attributes to kv, in no order.
+func (a attrs) appendTo(kv []attr) []attr {
+	for k, v := range a.m {
+		kv = append(kv, attr{k, v})
+	}
+	return append(kv, a.kv...)
+}
+
+// compact returns a as a slice.
+func (a attrs) compact() attrs {
+	if a.m == nil {
+		return a
+	}
+	return attrs{kv: sorted(a.appendTo(make([]attr, 0, len(a.m))))}
+}
+
+// sorted sorts kv by key and keeps, of equal keys, the last.
+func sorted(kv []attr) []attr {
+	slices.SortStableFunc(kv, func(a, b attr) int { return cmp.Compare(a.k, b.k) })
+	out := kv[:0]
+	for i, a := range kv {
+		if i+1 < len(kv) && kv[i+1].k == a.k {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// merged returns into with from's entries on top; either is shared when
+// the other is empty.
+func merged(into, from attrs) attrs {
+	switch {
+	case from.len() == 0:
+		return into
+	case into.len() == 0:
+		return from
+	}
+	return attrs{kv: sorted(from.appendTo(into.appendTo(make([]attr, 0, into.len()+from.len()))))}
+}
+
+// put writes the attributes into span's, in key order.
+func (a attrs) put(span ptrace.Span) {
+	kv := a.kv
+	if a.m != nil {
+		var stack [8]attr // the usual few, without an allocation
+		kv = sorted(a.appendTo(stack[:0]))
+	}
+	span.Attributes().EnsureCapacity(len(kv))
+	for _, a := range kv {
+		span.Attributes().PutStr(a.k, a.v)
+	}
+}
+
+// asMap is the attributes as a map, as the storage keeps them.
+func (a attrs) asMap() map[string]string {
+	if a.m != nil || len(a.kv) == 0 {
+		return a.m
+	}
+	m := make(map[string]string, len(a.kv))
+	for _, a := range a.kv {
+		m[a.k] = a.v
+	}
+	return m
+}

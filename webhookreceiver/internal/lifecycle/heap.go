@@ -1,0 +1,203 @@
+package lifecycle
+
+// A time-ordered heap of dues, oldest first. It is 4-ary and keeps each
+// due's time in its own array: with a hundred thousand lifecycles open, a
+// sift reads a few lines of that array per level instead of two dues
+// scattered over the heap, and has half the levels of a binary one.
+//
+// A removal leaves its place empty rather than sifting through the heap:
+// most lifecycles end well before they are due, and a removal then costs
+// one write. An empty place is dropped when it comes to the top, and all
+// of them at once when they outnumber the dues (amortised, one pass).
+
+import (
+	"container/heap"
+	"math"
+	"time"
+)
+
+// due is a place in a heap: an open span by the time it dates from, or the
+// record of a closed span by its end. Its root and key never change.
+type due struct {
+	at        time.Time
+	root, key string // root is "" for a closed record
+	i         int    // its index in the heap, -1 once out
+}
+
+// slot is a due in the heap, with what orders it.
+type slot struct {
+	at  int64  // due.at in Unix nanoseconds
+	seq uint64 // of equal times, the first come goes first
+	d   *due   // nil: the place of a due removed
+}
+
+type timeline struct {
+	s     []slot
+	seq   uint64
+	empty int // places of dues removed
+}
+
+const arity = 4
+
+// len is how many dues the heap holds.
+func (h *timeline) len() int { return len(h.s) - h.empty }
+
+func (h *timeline) less(i, j int) bool {
+	a, b := &h.s[i], &h.s[j]
+	return a.at < b.at || a.at == b.at && a.seq < b.seq
+}
+
+func (h *timeline) swap(i, j int) {
+	h.s[i], h.s[j] = h.s[j], h.s[i]
+	if h.s[i].d != nil {
+		h.s[i].d.i = i
+	}
+	if h.s[j].d != nil {
+		h.s[j].d.i = j
+	}
+}
+
+// nanos is t in Unix nanoseconds, held within what an int64 can say.
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(time.Unix(0, math.MinInt64)):
+		return math.MinInt64
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+func (h *timeline) push(d *due) {
+	h.seq++
+	d.i = len(h.s)
+	h.s = append(h.s, slot{at: nanos(d.at), seq: h.seq, d: d})
+	h.up(d.i)
+}
+
+// fix puts d, whose time changed, in its new place.
+func (h *timeline) fix(d *due) {
+	h.leave(d)
+	h.push(d)
+}
+
+func (h *timeline) remove(d *due) {
+	h.leave(d)
+	if h.empty > len(h.s)-h.empty+4096 {
+		h.compact()
+	}
+}
+
+// leave empties d's place.
+func (h *timeline) leave(d *due) {
+	h.s[d.i].d = nil
+	d.i = -1
+	h.empty++
+}
+
+// top is the oldest due, nil when there is none. The empty places above it
+// go.
+func (h *timeline) top() *due {
+	for len(h.s) > 0 && h.s[0].d == nil {
+		last := len(h.s) - 1
+		h.swap(0, last)
+		h.s = h.s[:last]
+		h.empty--
+		h.down(0)
+	}
+	if len(h.s) == 0 {
+		return nil
+	}
+	return h.s[0].d
+}
+
+// compact drops the empty places, and orders what is left anew.
+func (h *timeline) compact() {
+	kept := h.s[:0]
+	for _, s := range h.s {
+		if s.d != nil {
+			s.d.i = len(kept)
+			kept = append(kept, s)
+		}
+	}
+	clear(h.s[len(kept):])
+	h.s, h.empty = kept, 0
+	for i := (len(h.s) - 2) / arity; i >= 0; i-- {
+		h.down(i)
+	}
+}
+
+func (h *timeline) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / arity
+		if !h.less(i, parent) {
+			return
+		}
+		h.swap(i, parent)
+		i = parent
+	}
+}
+
+// down sinks i below its younger children, and reports whether it moved.
+func (h *timeline) down(i int) bool {
+	start := i
+	for {
+		first := arity*i + 1
+		if first >= len(h.s) {
+			break
+		}
+		least := first
+		for c := first + 1; c < first+arity && c < len(h.s); c++ {
+			if h.less(c, least) {
+				least = c
+			}
+		}
+		if !h.less(least, i) {
+			break
+		}
+		h.swap(i, least)
+		i = least
+	}
+	return i != start
+}
+
+// first returns, oldest first and without taking them out, the dues at the
+// top of h as long as take says yes to the next (given how many came
+// before), at most limit: a best-first walk of the heap's tree, which
+// touches only what it returns and their children.
+func (h *timeline) first(limit int, take func(d *due, before int) bool) []*due {
+	var out []*due
+	next := frontier{h: h}
+	if len(h.s) > 0 {
+		next.ix = []int{0}
+	}
+	for len(next.ix) > 0 && len(out) < limit {
+		i := heap.Pop(&next).(int)
+		if d := h.s[i].d; d != nil { // an empty place orders its children still
+			if !take(d, len(out)) {
+				break
+			}
+			out = append(out, d)
+		}
+		for c := arity*i + 1; c <= arity*i+arity && c < len(h.s); c++ {
+			heap.Push(&next, c)
+		}
+	}
+	return out
+}
+
+// frontier is first's heap of the positions in h still to visit.
+type frontier struct {
+	h  *timeline
+	ix []int
+}
+
+func (f frontier) Len() int           { return len(f.ix) }
+func (f frontier) Less(i, j int) bool { return f.h.less(f.ix[i], f.ix[j]) }
+func (f frontier) Swap(i, j int)      { f.ix[i], f.ix[j] = f.ix[j], f.ix[i] }
+func (f *frontier) Push(x any)        { f.ix = append(f.ix, x.(int)) }
+func (f *frontier) Pop() any {
+	i := f.ix[len(f.ix)-1]
+	f.ix = f.ix[:len(f.ix)-1]
+	return i
+}

@@ -1,0 +1,163 @@
+package lifecycle
+
+// The per-root index: what is open, grouped by the root it belongs to (a bot
+// and its states, participants and utterances), each group behind a lock of
+// its own. A delivery holds the locks of the roots its events touch from
+// planning to commit, across its emit and its storage calls, so that two
+// deliveries of one lifecycle are applied one after the other (each would
+// miss the other's changes otherwise) while deliveries of different
+// lifecycles go side by side. It takes them in the order of their keys: two
+// deliveries sharing roots then never wait for each other in a circle.
+//
+// The map from root to group is split in shards, whose locks are held only
+// to find, make or drop a group, never while waiting for one.
+
+import (
+	"hash/maphash"
+	"slices"
+	"sync"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+)
+
+type index struct {
+	seed   maphash.Seed
+	shards [64]shard
+}
+
+type shard struct {
+	mu    sync.Mutex // guards lives, and the refs of every life in it
+	lives map[string]*life
+}
+
+// life is one root's lifecycle: its own open span and its children's.
+type life struct {
+	mu   sync.Mutex        // held by the one delivery, or sweep, applying to this root
+	refs int               // guarded by the shard's mu: who holds or waits for mu
+	open map[string]*entry // guarded by mu; by key; made on first use
+}
+
+// entry is an open span and its place in the expiry heap.
+type entry struct {
+	open     // guarded by its life's mu
+	due  due // guarded by Tracker.timeMu; its time is written under both
+}
+
+// held is a root that a delivery (or a sweep) holds, with the changes it
+// plans to it.
+type held struct {
+	root    string
+	life    *life
+	changes map[string]*open // key -> new state; nil closes it (made on first use)
+}
+
+// lives is where dropped lives wait to serve another root: most roots a
+// delivery touches hold nothing once it is done (an utterance's bot).
+var lives = sync.Pool{New: func() any { return new(life) }}
+
+func newIndex() *index {
+	ix := &index{seed: maphash.MakeSeed()}
+	for i := range ix.shards {
+		ix.shards[i].lives = map[string]*life{}
+	}
+	return ix
+}
+
+func (ix *index) shard(root string) *shard {
+	return &ix.shards[maphash.String(ix.seed, root)%uint64(len(ix.shards))]
+}
+
+// hold locks the lives of roots, which are sorted and distinct, one after
+// the other.
+func (ix *index) hold(roots []held) {
+	for i := range roots {
+		s := ix.shard(roots[i].root)
+		s.mu.Lock()
+		l := s.lives[roots[i].root]
+		if l == nil {
+			l = lives.Get().(*life)
+			s.lives[roots[i].root] = l
+		}
+		l.refs++
+		s.mu.Unlock()
+		l.mu.Lock()
+		roots[i].life = l
+	}
+}
+
+// release unlocks what hold locked, and drops the lives that hold nothing
+// and that no one else waits for.
+func (ix *index) release(roots []held) {
+	for i := range roots {
+		l := roots[i].life
+		if l == nil {
+			continue
+		}
+		roots[i].life = nil
+		s := ix.shard(roots[i].root)
+		s.mu.Lock()
+		l.refs--
+		drop := l.refs == 0 && len(l.open) == 0
+		if drop {
+			delete(s.lives, roots[i].root)
+		}
+		s.mu.Unlock()
+		l.mu.Unlock()
+		if drop {
+			lives.Put(l)
+		}
+	}
+}
+
+// The roots a delivery's plan holds.
+
+// rootOf is the root whose lock a transition needs.
+func rootOf(tr *provider.Transition) string {
+	if tr.Root != "" {
+		return tr.Root
+	}
+	return tr.Key
+}
+
+// roots are the roots the plan holds, in order.
+func (p *plan) roots() []held {
+	if p.many != nil {
+		return p.many
+	}
+	return p.few[:p.nfew]
+}
+
+// add puts root among the plan's roots, in order, once. Deliveries touch a
+// root or two: a look at each beats a search.
+func (p *plan) add(root string) {
+	roots := p.roots()
+	at := 0
+	for at < len(roots) && roots[at].root < root {
+		at++
+	}
+	switch {
+	case at < len(roots) && roots[at].root == root:
+	case p.many == nil && p.nfew < len(p.few):
+		copy(p.few[at+1:p.nfew+1], p.few[at:p.nfew])
+		p.few[at] = held{root: root}
+		p.nfew++
+	default:
+		if p.many == nil {
+			p.many = append(make([]held, 0, 2*len(p.few)), p.few[:p.nfew]...)
+		}
+		p.many = slices.Insert(p.many, at, held{root: root})
+	}
+}
+
+func (p *plan) holding(root string) *held {
+	roots := p.roots()
+	for i := range roots {
+		if roots[i].root == root {
+			return &roots[i]
+		}
+	}
+	panic("lifecycle: a root the plan does not hold: " + root)
+}
+
+// release lets the roots go, committed or not; a second call does nothing.
+func (p *plan) release() { p.tracker.index.release(p.roots()) }

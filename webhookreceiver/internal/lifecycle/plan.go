@@ -1,0 +1,289 @@
+package lifecycle
+
+// Planning a delivery: what its events' transitions change in the roots it
+// holds, and the spans they close. Nothing changes before commit, which
+// Apply calls only once emit accepted the spans.
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
+)
+
+// plan is the state of one planning: the open lifecycles of the roots it
+// holds as the events seen so far changed them.
+type plan struct {
+	tracker *Tracker
+	src     translate.Source
+	// The roots held, in order: in few when they are two at most (most
+	// deliveries touch one), else in many. Kept by index, never by a slice
+	// of few, so that the plan stays on its caller's stack.
+	few    [2]held
+	nfew   int
+	many   []held
+	closed map[string]time.Time // made on first use
+	spans  ptrace.Traces        // made on first use (see traces)
+	looked struct {             // the close of the last key read from the storage
+		key    string
+		end    time.Time
+		closed bool
+	}
+}
+
+// fill holds the roots that events touch and plans, into p, the spans
+// they close. The roots stay held until commit or release.
+func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) {
+	p.tracker, p.src = t, src
+	for i := range events {
+		for j := range events[i].Transitions {
+			p.add(rootOf(&events[i].Transitions[j]))
+		}
+	}
+	t.index.hold(p.roots())
+	for i := range events {
+		for j := range events[i].Transitions {
+			tr := &events[i].Transitions[j]
+			h := p.holding(rootOf(tr))
+			if tr.Step.IsZero() {
+				p.span(h, tr)
+			} else {
+				p.step(h, tr)
+			}
+		}
+	}
+}
+
+// commit applies the planned changes to the tracker and its storage, then
+// lets the roots go.
+func (p *plan) commit() {
+	t := p.tracker
+	defer p.release()
+	var ops []*storage.Operation
+	roots := p.roots()
+	for i := range roots {
+		h := &roots[i]
+		for key, c := range h.changes {
+			if c == nil {
+				t.remove(h.life, key)
+			} else {
+				t.put(h, key, *c)
+			}
+			if t.store != nil {
+				ops = append(ops, openOp(key, c))
+			}
+		}
+	}
+	t.markClosed(p.closed)
+	if t.store != nil {
+		t.write(append(ops, closedOps(p.closed)...))
+	}
+}
+
+// traces returns the spans planned so far, made on first use: most
+// deliveries close nothing.
+func (p *plan) traces() ptrace.Traces {
+	if p.spans == (ptrace.Traces{}) {
+		p.spans = ptrace.NewTraces()
+	}
+	return p.spans
+}
+
+// emit writes the span of o under key, ended at end, and remembers it closed.
+func (p *plan) emit(key string, o open, end time.Time, failed bool, message string) {
+	appendSpan(p.traces(), key, o, end, failed, message)
+	if p.closed == nil {
+		p.closed = map[string]time.Time{}
+	}
+	p.closed[key] = end
+}
+
+// closedAt reports where the span under key ended, if it was emitted within
+// the timeout, or a little longer when the record comes from a storage,
+// which is pruned on its own clock: a start that late still belongs to the
+// span emitted, so ignoring it is right either way.
+func (p *plan) closedAt(key string) (time.Time, bool) {
+	if end, ok := p.closed[key]; ok {
+		return end, true
+	}
+	if end, ok := p.tracker.closedAt(key); ok {
+		return end, true
+	}
+	if p.looked.key == key {
+		return p.looked.end, p.looked.closed
+	}
+	return p.tracker.loadClosed(key)
+}
+
+func (p *plan) get(h *held, key string) (open, bool) {
+	if c, changed := h.changes[key]; changed {
+		if c == nil {
+			return open{}, false
+		}
+		return *c, true
+	}
+	if e := h.life.open[key]; e != nil {
+		return e.open, true
+	}
+	return p.loadOpen(h, key)
+}
+
+func (p *plan) put(h *held, key string, o open) { h.change(key, &o) }
+func (p *plan) del(h *held, key string)         { h.change(key, nil) }
+
+func (h *held) change(key string, o *open) {
+	if h.changes == nil {
+		h.changes = map[string]*open{}
+	}
+	h.changes[key] = o
+}
+
+// span applies a start and/or end to the span under tr.Key.
+func (p *plan) span(h *held, tr *provider.Transition) {
+	cur, isOpen := p.get(h, tr.Key)
+	if isOpen && cur.start.IsZero() { // an end is waiting for its start
+		p.startWaitingEnd(h, tr, cur)
+		return
+	}
+	if !isOpen && !tr.Start.IsZero() { // only then is a closed record asked for (a storage read)
+		if end, closed := p.closedAt(tr.Key); closed && !tr.Start.After(end) {
+			return // the start of a span already emitted, arriving late: it is past changing
+		}
+	}
+	wasOpen := isOpen
+	if !tr.Start.IsZero() {
+		switch {
+		case !isOpen:
+			cur = p.newOpen(tr, tr.Start)
+			isOpen = true
+		case tr.PerStart && tr.End.IsZero() && tr.Start.After(cur.start):
+			// A new stay while the last one never ended: that one is
+			// closed, incomplete, where the new one starts.
+			cur.attrs = merged(cur.attrs, incomplete)
+			appendSpan(p.traces(), tr.Key, cur, tr.Start, false, "")
+			cur = p.newOpen(tr, tr.Start)
+		case tr.Start.Before(cur.start): // a start that arrived late
+			cur.start = tr.Start
+		}
+	}
+	cur.attrs = merged(cur.attrs, mapAttrs(tr.Attributes))
+	switch {
+	case tr.End.IsZero():
+		p.put(h, tr.Key, cur)
+	case !isOpen:
+		// An end before its start: it waits for the start, or for the
+		// timeout, which emits it incomplete.
+		waiting := p.newOpen(tr, time.Time{})
+		waiting.end, waiting.failed, waiting.message = tr.End, tr.Failed, tr.Message
+		p.put(h, tr.Key, waiting)
+	case tr.End.Before(cur.start):
+		// An end older than what is open belongs to an earlier stay whose
+		// start was never seen.
+		p.lone(tr)
+	case !wasOpen:
+		// Started and ended at once (an utterance): a span of its own, with
+		// nothing to remember; a retry of it is a duplicate delivery.
+		appendSpan(p.traces(), tr.Key, cur, tr.End, tr.Failed, tr.Message)
+	default:
+		p.emit(tr.Key, cur, tr.End, tr.Failed, tr.Message)
+		p.del(h, tr.Key)
+		if cur.root == "" {
+			p.closeChildren(h, tr.End)
+		}
+	}
+}
+
+// closeChildren ends, where their root ends, the children still open under
+// it that end with it (a participant still in the meeting when the bot
+// left): nothing more will be seen of them. They are marked incomplete, their
+// own end unseen. The root's own children are all it looks at.
+func (p *plan) closeChildren(h *held, end time.Time) {
+	var keys []string
+	for key, e := range h.life.open {
+		if e.root == h.root && e.withRoot {
+			keys = append(keys, key)
+		}
+	}
+	for key, o := range h.changes {
+		if o != nil && o.root == h.root && o.withRoot {
+			keys = append(keys, key)
+		}
+	}
+	slices.Sort(keys)
+	keys = slices.Compact(keys) // a child both open and changed
+	for _, key := range keys {
+		o, ok := p.get(h, key)
+		if !ok || o.start.IsZero() {
+			continue // closed already, or an end that waits for its start
+		}
+		o.attrs = merged(o.attrs, incomplete)
+		p.emit(key, o, maxTime(o.start, end), false, "")
+		p.del(h, key)
+	}
+}
+
+// startWaitingEnd applies tr to an end that arrived before its start.
+func (p *plan) startWaitingEnd(h *held, tr *provider.Transition, waiting open) {
+	switch {
+	case tr.Start.IsZero() || !tr.End.IsZero():
+		// Another end, or both at once: nothing to pair with; the waiting
+		// end keeps waiting, the new one is dealt with as it comes.
+		if !tr.End.IsZero() {
+			p.lone(tr)
+		}
+	case !tr.Start.After(waiting.end):
+		waiting.start = tr.Start
+		waiting.attrs = merged(mapAttrs(tr.Attributes), waiting.attrs)
+		p.emit(tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
+		p.del(h, tr.Key)
+	default:
+		// The start of a later stay: the waiting end will never be paired.
+		waiting.start = waiting.end
+		waiting.attrs = merged(waiting.attrs, incomplete)
+		appendSpan(p.traces(), tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
+		next := p.newOpen(tr, tr.Start)
+		next.attrs = mapAttrs(tr.Attributes)
+		p.put(h, tr.Key, next)
+	}
+}
+
+// lone emits an end that has no start to pair with: a span of no length,
+// marked incomplete.
+func (p *plan) lone(tr *provider.Transition) {
+	o := p.newOpen(tr, tr.End)
+	o.attrs = merged(mapAttrs(tr.Attributes), incomplete)
+	appendSpan(p.traces(), tr.Key, o, tr.End, tr.Failed, tr.Message)
+}
+
+func (p *plan) newOpen(tr *provider.Transition, start time.Time) open {
+	return open{src: p.src, root: tr.Root, name: tr.Name, start: start, perStart: tr.PerStart, withRoot: tr.EndsWithRoot}
+}
+
+// step records a phase on the timeline of an open root; a step for a root
+// that is not open (never started, or already ended) changes nothing.
+func (p *plan) step(h *held, tr *provider.Transition) {
+	root, ok := p.get(h, tr.Root)
+	if !ok {
+		return
+	}
+	s := step{slot: tr.Key, name: tr.Name, at: tr.Step, attrs: mapAttrs(tr.Attributes).compact()}
+	steps := slices.Clone(root.steps)
+	i, found := slices.BinarySearchFunc(steps, s, func(a, b step) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return strings.Compare(a.slot, b.slot)
+	})
+	if found {
+		steps[i] = s
+	} else {
+		steps = slices.Insert(steps, i, s)
+	}
+	root.steps = steps
+	p.put(h, tr.Root, root)
+}
