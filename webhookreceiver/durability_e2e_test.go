@@ -261,7 +261,8 @@ func TestE2EBackendDown(t *testing.T) {
 	startVictoriaLogsOn(t, vlogs, dir, vl)
 	// The platform retries the refused delivery until the drained queue
 	// takes it, and sends on.
-	for send(refusedAt).StatusCode != http.StatusOK {
+	for tries := 0; send(refusedAt).StatusCode != http.StatusOK; tries++ {
+		require.Less(t, tries, 120, "the drained queue never took the refused delivery")
 		time.Sleep(time.Second)
 	}
 	for i := range uint64(10) {
