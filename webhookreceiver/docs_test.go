@@ -132,3 +132,32 @@ func TestDocsOptionsExist(t *testing.T) {
 	require.Positive(t, named)
 	t.Logf("%d options named", named)
 }
+
+// Every option of the receiver and of each platform is in the component's
+// reference: named in a table or the text, or shown in its YAML.
+func TestDocsOptionsDocumented(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	doc := string(b)
+	documented := func(key string) bool {
+		last := key[strings.LastIndex(key, ".")+1:]
+		return strings.Contains(doc, "`"+key+"`") || strings.Contains(doc, " "+last+": ") || strings.Contains(doc, " "+last+":\n")
+	}
+	own := map[string]bool{}
+	configKeys(reflect.TypeFor[Config](), "", own)
+	server := map[string]bool{}
+	configKeys(reflect.TypeOf(createDefaultConfig().(*Config).ServerConfig), "", server)
+	for key := range own {
+		if !server[key] { // confighttp's options are confighttp's to document
+			require.True(t, documented(key), "the option %s is not in webhookreceiver/README.md", key)
+		}
+	}
+	for _, f := range factories {
+		keys := map[string]bool{}
+		configKeys(reflect.TypeOf(f.NewConfig()), "", keys)
+		for key := range keys {
+			require.True(t, documented(key) || documented(f.Key+"."+key) || documented("<platform>."+key),
+				"the option %s.%s is not in webhookreceiver/README.md", f.Key, key)
+		}
+	}
+}
