@@ -32,7 +32,7 @@ JAEGER_VERSION          := v1.76.0
 VLOGS                   := $(BACKENDS_DIR)/victoria-logs-$(VLOGS_VERSION)
 JAEGER                  := $(BACKENDS_DIR)/jaeger-$(JAEGER_VERSION)
 
-.PHONY: run test unit fuzz-short e2e haproxy build build-webhookevent backends bench demo fuzz lint generate clean redis-server
+.PHONY: run test unit fuzz-short e2e soak haproxy build build-webhookevent backends bench demo fuzz lint generate clean redis-server
 
 ## run: build the distribution and run it on examples/default.yaml
 run: build
@@ -71,10 +71,22 @@ haproxy:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
 
 ## e2e: build the distribution and the backends, run them on loopback, send signed deliveries,
-## read what came out; three replicas behind haproxy over one redis-server among them
+## read what came out; three replicas behind haproxy over one redis-server among them; then a
+## short crash-loop soak (two kills, see soak)
+E2E_ENV = OTELCOL_EVENTHOOKS=$(abspath $(DIST)) VICTORIA_LOGS=$(VLOGS) JAEGER=$(JAEGER)
 e2e: build backends redis-server haproxy
-	OTELCOL_EVENTHOOKS=$(abspath $(DIST)) VICTORIA_LOGS=$(VLOGS) JAEGER=$(JAEGER) \
-		$(GO) test -race -count=1 -timeout 15m -tags e2e -run '^TestE2E' ./webhookreceiver/
+	$(E2E_ENV) SOAK_DURATION=30s SOAK_KILLS=2 SOAK_REPORT=$(abspath .build/soak-short.txt) \
+		$(GO) test -race -count=1 -timeout 20m -tags e2e -run '^TestE2E' ./webhookreceiver/
+	@cat .build/soak-short.txt
+
+## soak: the crash-loop soak of examples/backends.yaml with every platform, against the real
+## backends: SOAK_KILLS SIGKILLs over SOAK_DURATION; last line "soak: N deliveries answered 200, ..."
+SOAK_DURATION ?= 3m
+SOAK_KILLS    ?= 12
+soak: build backends
+	$(E2E_ENV) SOAK_DURATION=$(SOAK_DURATION) SOAK_KILLS=$(SOAK_KILLS) SOAK_REPORT=$(abspath .build/soak.txt) \
+		$(GO) test -count=1 -timeout 30m -tags e2e -v -run '^TestE2ESoak$$' ./webhookreceiver/ | grep -v '^=== RUN'
+	@cat .build/soak.txt
 
 ## backends: VictoriaLogs and Jaeger v2, built once from their module sources into $(BACKENDS_DIR)
 backends: $(VLOGS) $(JAEGER)

@@ -14,7 +14,7 @@ import (
 
 // maxDeliveryAllocs is the most heap allocations one delivery of each
 // platform may take through the handler, as BenchmarkDelivery measures it.
-// They are what is left after the work README's Performance section tells
+// They are what is left after the work internal/loadtest/README.md tells
 // of; a change that adds one fails here and says where to look.
 var maxDeliveryAllocs = map[string]float64{
 	"attendee":  82,

@@ -26,14 +26,20 @@ import (
 // in time.
 func startProcess(t *testing.T, name string, args ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
+	return startCommand(t, exec.Command(name, args...))
+}
+
+// startCommand is startProcess for a command the caller prepared (its
+// environment, say).
+func startCommand(t *testing.T, cmd *exec.Cmd) (*exec.Cmd, *lockedBuffer) {
+	t.Helper()
 	out := &lockedBuffer{}
-	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		proc.Stop(cmd, 10*time.Second)
 		if t.Failed() {
-			t.Logf("%s output:\n%s", filepath.Base(name), out.String())
+			t.Logf("%s output:\n%s", filepath.Base(cmd.Path), out.String())
 		}
 	})
 	return cmd, out
@@ -168,15 +174,56 @@ type backends struct {
 // startBackends starts both for the test, their data under dir, and
 // stops them by their PIDs when it ends.
 func startBackends(t *testing.T, dir string) *backends {
-	vlogs := fromMake(t, "VICTORIA_LOGS", "the victoria-logs binary")
-	jaeger := fromMake(t, "JAEGER", "the jaeger binary")
-	vlPort := freePort(t)
-	vl := fmt.Sprintf("127.0.0.1:%d", vlPort)
-	// A long retention: the test's deliveries carry their own, past, times.
-	startProcess(t, vlogs, "-httpListenAddr="+vl, "-storageDataPath="+filepath.Join(dir, "vlogs"), "-retentionPeriod=100y")
-	waitHTTP(t, "http://"+vl+"/health")
+	t.Helper()
+	vl := startVictoriaLogs(t, fromMake(t, "VICTORIA_LOGS", "the victoria-logs binary"), dir)
+	otlpPort, query := startJaeger(t, fromMake(t, "JAEGER", "the jaeger binary"), dir)
+	return &backends{vl: vl, otlpPort: otlpPort, query: query}
+}
 
-	otlpPort, queryPort, queryGRPCPort, healthPort := freePort(t), freePort(t), freePort(t), freePort(t)
+// logsql counts the records VictoriaLogs finds for a LogsQL query, -1 when
+// it cannot say.
+func (b *backends) logsql(q string) int {
+	lines, err := logsQL(b.vl, q)
+	if err != nil {
+		return -1
+	}
+	return len(lines)
+}
+
+// trace returns the names of the spans Jaeger holds in the trace of the
+// lifecycle rootKey, by the ID anyone can compute.
+func (b *backends) trace(rootKey string) (spans []string) {
+	for _, s := range jaegerTrace(b.query, rootKey) {
+		spans = append(spans, s.OperationName)
+	}
+	return spans
+}
+
+// startVictoriaLogs runs VictoriaLogs on a free loopback port, its data in
+// dir, and returns its address.
+func startVictoriaLogs(t *testing.T, vlogs, dir string) string {
+	t.Helper()
+	vl := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	startVictoriaLogsOn(t, vlogs, dir, vl)
+	return vl
+}
+
+// startVictoriaLogsOn runs VictoriaLogs on the address vl, its data in dir
+// (again, after it was stopped), and returns its process.
+func startVictoriaLogsOn(t *testing.T, vlogs, dir, vl string) *exec.Cmd {
+	t.Helper()
+	// A long retention: the test's deliveries carry their own, past, times.
+	cmd, _ := startProcess(t, vlogs, "-httpListenAddr="+vl, "-storageDataPath="+filepath.Join(dir, "vlogs"), "-retentionPeriod=100y")
+	waitHTTP(t, "http://"+vl+"/health")
+	return cmd
+}
+
+// startJaeger runs Jaeger v2 in memory with every listener on a free
+// loopback port, and returns its OTLP/gRPC port and its query API's URL.
+func startJaeger(t *testing.T, jaeger, dir string) (otlpPort int, query string) {
+	t.Helper()
+	otlpPort = freePort(t)
+	queryPort, queryGRPCPort, healthPort := freePort(t), freePort(t), freePort(t)
 	jaegerConfig := fmt.Sprintf(`
 service:
   extensions: [jaeger_storage, jaeger_query, healthcheckv2]
@@ -205,7 +252,7 @@ extensions:
     backends:
       memstore:
         memory:
-          max_traces: 10000
+          max_traces: 100000
 receivers:
   otlp:
     protocols:
@@ -218,44 +265,56 @@ exporters:
 	jaegerConfigFile := filepath.Join(dir, "jaeger.yaml")
 	require.NoError(t, os.WriteFile(jaegerConfigFile, []byte(jaegerConfig), 0o600))
 	startProcess(t, jaeger, "--config", jaegerConfigFile)
-	query := fmt.Sprintf("http://127.0.0.1:%d", queryPort)
+	query = fmt.Sprintf("http://127.0.0.1:%d", queryPort)
 	waitHTTP(t, query+"/api/services")
-
-	return &backends{vl: vl, otlpPort: otlpPort, query: query}
+	return otlpPort, query
 }
 
-// logsql counts the records VictoriaLogs finds for a LogsQL query.
-func (b *backends) logsql(q string) int {
-	resp, err := http.PostForm("http://"+b.vl+"/select/logsql/query", url.Values{"query": {q}})
+// logsQL runs a LogsQL query against VictoriaLogs at vl and returns its
+// answer's lines (one JSON object each), or an error.
+func logsQL(vl, q string) ([]string, error) {
+	resp, err := http.PostForm("http://"+vl+"/select/logsql/query", url.Values{"query": {q}})
 	if err != nil {
-		return -1
+		return nil, err
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return strings.Count(strings.TrimSpace(string(body)), "\n") + min(1, len(strings.TrimSpace(string(body))))
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", resp.Status, b)
+	}
+	text := strings.TrimSpace(string(b))
+	if text == "" {
+		return nil, nil
+	}
+	return strings.Split(text, "\n"), nil
 }
 
-// trace returns the names of the spans Jaeger holds in the trace of the
-// lifecycle rootKey, by the ID anyone can compute.
-func (b *backends) trace(rootKey string) (spans []string) {
+// jaegerSpan is what the tests read of a span from Jaeger's query API.
+type jaegerSpan struct {
+	SpanID        string `json:"spanID"`
+	OperationName string `json:"operationName"`
+}
+
+// jaegerTrace asks Jaeger's query API at query for the trace of the
+// lifecycle rootKey (its ID by the README's formula) and returns its spans:
+// none while Jaeger has not got it.
+func jaegerTrace(query, rootKey string) []jaegerSpan {
 	traceID, _ := traceids.Root(rootKey)
-	resp, err := http.Get(b.query + "/api/traces/" + traceID.String())
+	resp, err := http.Get(query + "/api/traces/" + traceID.String())
 	if err != nil {
 		return nil
 	}
 	defer resp.Body.Close()
 	var body struct {
 		Data []struct {
-			Spans []struct {
-				OperationName string `json:"operationName"`
-			} `json:"spans"`
+			Spans []jaegerSpan `json:"spans"`
 		} `json:"data"`
 	}
-	if json.NewDecoder(resp.Body).Decode(&body) != nil || len(body.Data) == 0 {
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&body) != nil || len(body.Data) == 0 {
 		return nil
 	}
-	for _, s := range body.Data[0].Spans {
-		spans = append(spans, s.OperationName)
-	}
-	return spans
+	return body.Data[0].Spans
 }

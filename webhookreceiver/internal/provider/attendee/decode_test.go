@@ -98,7 +98,7 @@ var botEventSubTypes = []struct {
 func TestSeverityOfEverySubType(t *testing.T) {
 	require.Len(t, botEventSubTypes, 31)
 	require.Len(t, subTypeSeverity, len(botEventSubTypes), "no sub-type the receiver knows that Attendee does not send")
-	readme, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md")) // the component's reference
 	require.NoError(t, err)
 	for _, st := range botEventSubTypes {
 		ev := decodeOne(t, botState(st.newState, "joined_recording", st.eventType, st.subType))
