@@ -45,10 +45,15 @@ func redisStorage(t *testing.T, addr string) component.Component {
 // redis-server at redisAddr.
 func startReplica(t *testing.T, redisAddr string) *testReceiver {
 	t.Helper()
+	return startReplicaOn(t, testConfig(attendeeConfig()), redisStorage(t, redisAddr))
+}
+
+// startReplicaOn starts a collector of cfg over ext, a redis_storage.
+func startReplicaOn(t *testing.T, cfg *Config, ext component.Component) *testReceiver {
+	t.Helper()
 	extID := component.MustNewID("redis_storage")
-	cfg := testConfig(attendeeConfig())
 	cfg.Storage = &extID
-	host := extensionsHost{Host: componenttest.NewNopHost(), extensions: map[component.ID]component.Component{extID: redisStorage(t, redisAddr)}}
+	host := extensionsHost{Host: componenttest.NewNopHost(), extensions: map[component.ID]component.Component{extID: ext}}
 	return startReceiverOn(t, cfg, host, nil, nil)
 }
 
