@@ -48,6 +48,11 @@ type DedupConfig struct {
 	Window time.Duration `mapstructure:"window"`
 	// MaxKeys bounds the in-memory store; the oldest keys go first.
 	MaxKeys int `mapstructure:"max_keys"`
+	// ClaimSettle, with a storage, makes each delivery claim its keys in
+	// the storage and wait this long before reading the claims back, so
+	// that of two copies handled at once by two replicas only one is
+	// emitted (internal/dedup/claim.go). Off when zero.
+	ClaimSettle time.Duration `mapstructure:"claim_settle"`
 }
 
 // LifecycleConfig bounds how long, and how many, lifecycles stay open.
@@ -69,6 +74,9 @@ const (
 	defaultLifecycleTimeout  = 24 * time.Hour
 	defaultLifecycleMaxOpen  = 100_000
 	defaultBodyBytesInFlight = 64 << 20
+	// maxClaimSettle keeps a delivery's added wait far below the
+	// platforms' timeouts (Attendee's is 10 s).
+	maxClaimSettle = time.Second
 )
 
 func createDefaultConfig() component.Config {
@@ -93,6 +101,12 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Dedup.MaxKeys <= 0 {
 		errs = append(errs, errors.New("dedup::max_keys: must be positive"))
+	}
+	switch {
+	case cfg.Dedup.ClaimSettle < 0:
+		errs = append(errs, errors.New("dedup::claim_settle: must not be negative"))
+	case cfg.Dedup.ClaimSettle > maxClaimSettle:
+		errs = append(errs, fmt.Errorf("dedup::claim_settle: must be at most %s: every delivery waits it, and Attendee gives up after 10s", maxClaimSettle))
 	}
 	if cfg.Lifecycle.Timeout < time.Second {
 		errs = append(errs, errors.New("lifecycle::timeout: must be at least 1s"))

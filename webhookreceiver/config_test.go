@@ -41,7 +41,7 @@ func TestConfigFull(t *testing.T) {
 	require.EqualValues(t, 65536, cfg.MaxRequestBodySize)
 	require.Equal(t, 3*time.Second, cfg.ReadHeaderTimeout)
 	require.Equal(t, "/healthz", cfg.HealthPath)
-	require.Equal(t, DedupConfig{Window: 24 * time.Hour, MaxKeys: 5000}, cfg.Dedup)
+	require.Equal(t, DedupConfig{Window: 24 * time.Hour, MaxKeys: 5000, ClaimSettle: 25 * time.Millisecond}, cfg.Dedup)
 	require.Equal(t, 2*time.Hour, cfg.Lifecycle.Timeout)
 
 	platforms, err := cfg.platforms()
@@ -64,6 +64,7 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, 10*time.Second, cfg.ReadHeaderTimeout)
 	require.Equal(t, 30*time.Second, cfg.ReadTimeout)
 	require.Equal(t, 72*time.Hour, cfg.Dedup.Window)
+	require.Zero(t, cfg.Dedup.ClaimSettle, "claims are off")
 	require.Equal(t, 24*time.Hour, cfg.Lifecycle.Timeout)
 	require.Equal(t, 100_000, cfg.Lifecycle.MaxOpen)
 	require.Empty(t, cfg.HealthPath)
@@ -84,10 +85,12 @@ func TestConfigInvalid(t *testing.T) {
 		"empty_block":             {"eventsair::secrets: at least one is required"},
 		"typo":                    {"atendee: unknown option or platform (platforms: " + all + ")"},
 		"path_clash":              {`eventsair::path: "/eventsair" is already used by health_path`},
+		"claim_settle_too_long":   {"dedup::claim_settle: must be at most 1s"},
 		"block_not_a_map":         {"eventsair: must be a mapping of options"},
 		"unknown_platform_option": {"eventsair:", "secret"},
 		"many_problems": {
 			"dedup::window: must be positive",
+			"dedup::claim_settle: must not be negative",
 			"lifecycle::timeout: must be at least 1s",
 			"lifecycle::max_open: must be positive",
 			"health_path: must start with /",

@@ -226,8 +226,22 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 	// Each signal remembers on its own what it accepted, so that when one
 	// pipeline refuses, the platform's retry feeds only that one again.
 	want := r.wanted()
-	emitted, err := r.emitted(ctx, keys, want)
-	if err != nil {
+	var emitted dedup.Signals
+	if r.claims == nil {
+		emitted, err = r.emitted(ctx, keys, want)
+	} else {
+		// A copy on another replica is told apart by a claim in the
+		// storage (internal/dedup/claim.go), released however this ends.
+		var claim *dedup.Claim
+		claim, emitted, err = r.claims.Take(ctx, keys, want)
+		if claim != nil {
+			defer r.releaseClaim(ctx, claim)
+		}
+	}
+	switch {
+	case errors.Is(err, dedup.ErrClaimed):
+		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: err.Error()}
+	case err != nil:
 		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "dedup store: " + err.Error()}
 	}
 	send := want &^ emitted
@@ -389,6 +403,14 @@ func (r *webhookReceiver) emitted(ctx context.Context, keys []string, want dedup
 		}
 	}
 	return all, nil
+}
+
+// releaseClaim deletes a delivery's claim, even when the request was cancelled
+// or a panic is on its way up.
+func (r *webhookReceiver) releaseClaim(ctx context.Context, claim *dedup.Claim) {
+	if err := claim.Release(context.WithoutCancel(ctx)); err != nil {
+		r.settings.Logger.Warn("Could not release a delivery's claim: its copies are refused until it expires", zap.Error(err))
+	}
 }
 
 // remember records keys as emitted to a signal. A failure here only means a

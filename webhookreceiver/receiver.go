@@ -59,6 +59,7 @@ type webhookReceiver struct {
 	runners   []provider.Runner
 	dedup     dedup.Store
 	storage   storage.Client // nil without a storage extension
+	claims    *dedup.Claims  // nil without a storage or dedup.claim_settle
 	inflight  inflight
 	budget    bodyBudget
 	lifecycle *lifecycle.Tracker
@@ -175,6 +176,8 @@ func (r *webhookReceiver) start(ctx context.Context, host component.Host) error 
 		if err := r.openStorage(ctx, host); err != nil {
 			return err
 		}
+	} else if r.cfg.Dedup.ClaimSettle > 0 {
+		r.settings.Logger.Warn("dedup.claim_settle has no effect without storage: copies on one collector are told apart in memory")
 	}
 	// ToServer fills defaults into the server config: work on a copy, so the
 	// user's configuration stays as it was loaded.
@@ -241,6 +244,9 @@ func (r *webhookReceiver) openStorage(ctx context.Context, host component.Host) 
 	}
 	store := dedup.NewStorage(client, r.cfg.Dedup.Window, r.now)
 	r.dedup = store
+	if r.cfg.Dedup.ClaimSettle > 0 {
+		r.claims = dedup.NewClaims(store, r.cfg.Dedup.ClaimSettle)
+	}
 	if walker, ok := client.(storage.Walker); ok {
 		every := max(min(r.cfg.Dedup.Window/16, 10*time.Minute), time.Second)
 		r.repeat(every, func() { r.prune(walker, store) })

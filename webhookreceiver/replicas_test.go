@@ -55,10 +55,16 @@ func startReplica(t *testing.T, redisAddr string) *testReceiver {
 // unless nil.
 func startReplicaOnClock(t *testing.T, redisAddr string, now func() time.Time) *testReceiver {
 	t.Helper()
+	return startReplicaOn(t, testConfig(attendeeConfig()), redisStorage(t, redisAddr), now)
+}
+
+// startReplicaOn starts a collector of cfg over ext, a redis_storage, with
+// its clock set to now, unless nil.
+func startReplicaOn(t *testing.T, cfg *Config, ext component.Component, now func() time.Time) *testReceiver {
+	t.Helper()
 	extID := component.MustNewID("redis_storage")
-	cfg := testConfig(attendeeConfig())
 	cfg.Storage = &extID
-	host := extensionsHost{Host: componenttest.NewNopHost(), extensions: map[component.ID]component.Component{extID: redisStorage(t, redisAddr)}}
+	host := extensionsHost{Host: componenttest.NewNopHost(), extensions: map[component.ID]component.Component{extID: ext}}
 	return startReceiverOnClock(t, cfg, host, nil, nil, now)
 }
 

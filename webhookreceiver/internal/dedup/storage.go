@@ -55,21 +55,32 @@ var signalNames = [...]struct {
 
 // Seen implements Store: the entries of every signal, in one batch.
 func (s *Storage) Seen(ctx context.Context, key string) (Signals, error) {
-	var ops [len(signalNames)]*storage.Operation
+	ops := seenOperations(key)
+	if err := s.client.Batch(ctx, ops...); err != nil {
+		return 0, err
+	}
+	return seenIn(ops, s.now()), nil
+}
+
+// seenOperations reads the entries of every signal of key, in the order of
+// signalNames.
+func seenOperations(key string) []*storage.Operation {
+	ops := make([]*storage.Operation, len(signalNames))
 	for i, sn := range signalNames {
 		ops[i] = storage.GetOperation(entryKey(sn.name + key))
 	}
-	if err := s.client.Batch(ctx, ops[:]...); err != nil {
-		return 0, err
-	}
-	now := s.now()
+	return ops
+}
+
+// seenIn returns the signals whose entries, read by seenOperations, are live.
+func seenIn(ops []*storage.Operation, now time.Time) Signals {
 	var seen Signals
 	for i, sn := range signalNames {
 		if live(ops[i].Value, now) {
 			seen |= sn.signal
 		}
 	}
-	return seen, nil
+	return seen
 }
 
 // Remember implements Store.
@@ -88,12 +99,16 @@ func (s *Storage) Remember(ctx context.Context, key string, signals Signals) err
 }
 
 // Stale reports whether an entry of the storage is a delivery key past its
-// window, or one no longer readable: no one asks for it again.
+// window, a claim past its life (left by a crashed replica), or one no
+// longer readable: no one asks for it again.
 func (s *Storage) Stale(key string, value []byte, now time.Time) bool {
-	if !strings.HasPrefix(key, storagePrefix) {
-		return false
+	switch {
+	case strings.HasPrefix(key, claimPrefix):
+		return !claimLive(value, now)
+	case strings.HasPrefix(key, storagePrefix):
+		return !live(value, now)
 	}
-	return !live(value, now)
+	return false
 }
 
 // live reports whether an entry's value is a time of expiry still ahead.
