@@ -20,7 +20,7 @@ var maxDeliveryAllocs = map[string]float64{
 	"attendee":  82,
 	"eventsair": 45,
 	"iotum":     80,
-	"airmeet":   51,
+	"airmeet":   48,
 }
 
 func TestDeliveryAllocations(t *testing.T) {
