@@ -130,8 +130,9 @@ func (t *Tracker) batch(now time.Time) *sweep {
 	}
 	s.roots = sortedRoots(s.roots)
 	t.index.hold(s.roots)
-	if t.store != nil && len(s.roots) > 0 {
-		t.readGroups(s.roots, nil)
+	if t.store != nil && len(s.roots) > 0 && !t.readGroups(s.roots, nil) {
+		s.unread = true // nothing to close: the batch waits for the next tick
+		return s
 	}
 	s.close()
 	return s
@@ -139,6 +140,7 @@ func (t *Tracker) batch(now time.Time) *sweep {
 
 // sweep is one batch of expire.
 type sweep struct {
+	unread  bool // the storage could not be read: the batch is given up
 	tracker *Tracker
 	now     time.Time
 	over    int    // how many more are open than maxOpen
@@ -229,5 +231,8 @@ func (s *sweep) release() { s.tracker.index.release(s.roots) }
 // apply emits the batch's spans and commits once they were accepted.
 func (s *sweep) apply(emit Emit) error {
 	defer s.release() // when emit refused, or panicked
+	if s.unread {
+		return errStorage
+	}
 	return emitThenCommit(s.spans, s.commit, emit)
 }

@@ -138,9 +138,8 @@ func (h *timeline) up(i int) {
 	}
 }
 
-// down sinks i below its younger children, and reports whether it moved.
-func (h *timeline) down(i int) bool {
-	start := i
+// down sinks i below its younger children.
+func (h *timeline) down(i int) {
 	for {
 		first := arity*i + 1
 		if first >= len(h.s) {
@@ -158,7 +157,6 @@ func (h *timeline) down(i int) bool {
 		h.swap(i, least)
 		i = least
 	}
-	return i != start
 }
 
 // first returns, oldest first and without taking them out, the dues at the

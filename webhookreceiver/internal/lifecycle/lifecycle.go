@@ -12,6 +12,7 @@
 package lifecycle
 
 import (
+	"errors"
 	"sync"
 	"time"
 
@@ -111,11 +112,17 @@ type Emit func(spans ptrace.Traces) error
 // nothing closes. Spans take their times from the events, not from their
 // arrival.
 func (t *Tracker) Apply(src translate.Source, events []provider.Event, emit Emit) error {
-	var p plan // on the stack: a delivery's plan is gone once applied
-	t.fill(&p, src, events)
-	defer p.release() // when emit refused, or panicked
+	p := plan{tracker: t} // on the stack: a delivery's plan is gone once applied
+	defer p.release()     // when planning failed or panicked, or emit refused or panicked
+	if err := t.fill(&p, src, events); err != nil {
+		return err // retryable: the platform's retry is planned when the storage answers
+	}
 	return emitThenCommit(p.spans, p.commit, emit)
 }
+
+// errStorage refuses a delivery whose lifecycles could not be read from the
+// storage; the failure itself is logged where it happened.
+var errStorage = errors.New("the lifecycles' storage could not be read, retry later")
 
 // Expire emits, marked incomplete and ended at now, the lifecycles open for
 // longer than the timeout (and the oldest beyond maxOpen), and forgets them

@@ -33,8 +33,10 @@ type plan struct {
 }
 
 // fill holds the roots that events touch and plans, into p, the spans
-// they close. The roots stay held until commit or release.
-func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) {
+// they close. The roots stay held until commit or release. With a storage
+// that cannot be read, it plans nothing and says so: the storage is the
+// truth of what is open, and memory alone may be behind another replica.
+func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) error {
 	p.tracker, p.src = t, src
 	for i := range events {
 		for j := range events[i].Transitions {
@@ -42,8 +44,8 @@ func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) {
 		}
 	}
 	t.index.hold(p.roots())
-	if t.store != nil && len(p.roots()) > 0 {
-		p.read(events)
+	if t.store != nil && len(p.roots()) > 0 && !p.read(events) {
+		return errStorage
 	}
 	for i := range events {
 		for j := range events[i].Transitions {
@@ -56,6 +58,7 @@ func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) {
 			}
 		}
 	}
+	return nil
 }
 
 // commit applies the planned changes to the tracker and its storage, then

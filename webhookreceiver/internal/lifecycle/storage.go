@@ -96,15 +96,28 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 	return client.Batch(ctx, ops...)
 }
 
+// storageTimeout bounds a storage call made while lifecycles' locks are
+// held: a storage that hangs must not hold them, and the deliveries that
+// wait for them, for ever. A read that times out refuses its delivery
+// (retried by the platform); a write that does is logged.
+const storageTimeout = 10 * time.Second
+
+func storageContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), storageTimeout)
+}
+
 // readGroups reads from the storage, in one call, the groups of roots
 // (held), and the gets of extra. When the call fails, the roots are left
-// unread, and planned against memory: the storage's state is unknown.
+// unread: the storage's state is unknown, and nothing is planned or
+// written for them (see Apply and Expire).
 func (t *Tracker) readGroups(roots []held, extra []*storage.Operation) bool {
 	ops := make([]*storage.Operation, 0, len(roots)+len(extra))
 	for i := range roots {
 		ops = append(ops, storage.GetOperation(groupPrefix+roots[i].root))
 	}
-	if err := t.store.Batch(context.Background(), append(ops, extra...)...); err != nil {
+	ctx, cancel := storageContext()
+	defer cancel()
+	if err := t.store.Batch(ctx, append(ops, extra...)...); err != nil {
 		t.logger.Warn("Could not read lifecycles from the storage", zap.Error(err))
 		return false
 	}
@@ -120,8 +133,9 @@ func (t *Tracker) readGroups(roots []held, extra []*storage.Operation) bool {
 }
 
 // read reads, in one call, the groups of the roots p holds and the records
-// of the closes that the events' starts may ask for (see plan.closedAt).
-func (p *plan) read(events []provider.Event) {
+// of the closes that the events' starts may ask for (see plan.closedAt);
+// false when the storage could not be read.
+func (p *plan) read(events []provider.Event) bool {
 	var gets []*storage.Operation
 	for i := range events {
 		for j := range events[i].Transitions {
@@ -135,11 +149,12 @@ func (p *plan) read(events []provider.Event) {
 	}
 	if !p.tracker.readGroups(p.roots(), gets) {
 		p.fetched = nil
-		return
+		return false
 	}
 	for i, op := range gets {
 		p.fetched[i].end, p.fetched[i].closed = storedtime.Decode(op.Value)
 	}
+	return true
 }
 
 // fetched is the record of a span's close, read with the groups.
@@ -190,7 +205,9 @@ func (t *Tracker) loadClosed(key string) (time.Time, bool) {
 	if t.store == nil {
 		return time.Time{}, false
 	}
-	v, err := t.store.Get(context.Background(), closedPrefix+key)
+	ctx, cancel := storageContext()
+	defer cancel()
+	v, err := t.store.Get(ctx, closedPrefix+key)
 	if err != nil {
 		return time.Time{}, false
 	}
@@ -213,7 +230,9 @@ func (t *Tracker) write(ops []*storage.Operation) {
 	if t.store == nil || len(ops) == 0 {
 		return
 	}
-	if err := t.store.Batch(context.Background(), ops...); err != nil {
+	ctx, cancel := storageContext()
+	defer cancel()
+	if err := t.store.Batch(ctx, ops...); err != nil {
 		t.logger.Warn("Could not write lifecycles to the storage", zap.Error(err))
 	}
 }
