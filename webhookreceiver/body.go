@@ -103,13 +103,23 @@ func readBody(body io.Reader, contentLength, limit int64, buf []byte, res *reser
 		// megabytes and sends nothing gets nothing allocated for it.
 		buf = make([]byte, 0, min(contentLength+1, maxPooledBody))
 	}
+	// The buffer never grows past what the body can be, its declared
+	// length or else the limit, and one byte to see the end.
+	most := limit
+	if contentLength > 0 {
+		most = min(limit, contentLength)
+	}
 	r := io.LimitReader(body, limit+1)
 	for {
 		if len(buf) == cap(buf) {
 			// A chunked or compressed body grows its reservation as it
-			// arrives, by what the buffer grows to.
-			grown := min(int64(max(2*cap(buf), 512)), limit+1)
-			if !res.cover(grown) {
+			// arrives, by what the buffer grows to (that one byte aside: a
+			// body of max_request_body_size fits a budget of as much).
+			grown := min(int64(max(2*cap(buf), 512)), most+1)
+			if grown <= int64(cap(buf)) { // longer than it said
+				grown = min(int64(cap(buf))+512, limit+1)
+			}
+			if !res.cover(min(grown, most)) {
 				return buf, errOverBudget
 			}
 			buf = append(make([]byte, 0, grown), buf...)

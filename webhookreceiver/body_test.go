@@ -128,3 +128,24 @@ func TestBodyBudgetUnderContention(t *testing.T) {
 	require.Positive(t, peak)
 	require.Zero(t, budget.used.Load())
 }
+
+// A body of the largest size allowed fits a budget of just that size,
+// whether its length is declared or not, and holds no more than it is.
+func TestReadBodyOfTheLargestSizeFitsItsBudget(t *testing.T) {
+	const limit = 5 << 20
+	for _, declared := range []int64{limit, -1} {
+		for _, size := range []int{limit, limit - 700_000} { // over 4 MiB: past the last doubling
+			budget := &bodyBudget{limit: limit}
+			res := &reservation{budget: budget}
+			buf, err := readBody(strings.NewReader(strings.Repeat("a", size)), min(declared, int64(size)), limit, nil, res)
+			require.NoError(t, err, "declared %d, size %d", declared, size)
+			require.Len(t, buf, size)
+			require.LessOrEqual(t, budget.used.Load(), int64(limit))
+			if declared > 0 {
+				require.LessOrEqual(t, cap(buf), size+1, "no room beyond the declared length")
+				require.Equal(t, int64(size), budget.used.Load(), "holds what it declared")
+			}
+			res.release()
+		}
+	}
+}

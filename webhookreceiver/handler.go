@@ -62,6 +62,10 @@ type answer struct {
 	// unread: the body was not read to its end; the connection is closed
 	// instead, so that its sender cannot go on streaming into it.
 	unread bool
+	// detail is why, for the collector's log only: a pipeline's or a
+	// storage's error may name internal hosts the sender has no business
+	// knowing.
+	detail error
 }
 
 // ServeHTTP routes a request to its platform and answers it.
@@ -94,7 +98,7 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	if a.status != http.StatusOK {
 		r.settings.Logger.Debug("Delivery rejected", zap.String("provider", rt.src.Provider),
-			zap.Int("status", a.status), zap.String("reason", a.message))
+			zap.Int("status", a.status), zap.String("reason", a.message), zap.NamedError("detail", a.detail))
 		http.Error(w, a.message, a.status)
 		return
 	}
@@ -242,7 +246,7 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 	case errors.Is(err, dedup.ErrClaimed):
 		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: err.Error()}
 	case err != nil:
-		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "dedup store: " + err.Error()}
+		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "the dedup store could not be read, retry later", detail: err}
 	}
 	send := want &^ emitted
 	if send == 0 {
@@ -325,9 +329,9 @@ func consumeAnswer(errs ...error) answer {
 	}
 	switch {
 	case len(retryable) > 0:
-		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "the pipeline refused the delivery, retry later: " + errors.Join(retryable...).Error()}
+		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "the pipeline refused the delivery, retry later", detail: errors.Join(retryable...)}
 	case len(permanent) > 0:
-		return answer{status: http.StatusInternalServerError, outcome: outcomeFailed, message: "the pipeline failed permanently: " + errors.Join(permanent...).Error()}
+		return answer{status: http.StatusInternalServerError, outcome: outcomeFailed, message: "the pipeline failed permanently", detail: errors.Join(permanent...)}
 	}
 	return answer{status: http.StatusOK, outcome: outcomeAccepted}
 }
@@ -418,6 +422,11 @@ func (r *webhookReceiver) releaseClaim(ctx context.Context, claim *dedup.Claim) 
 func (r *webhookReceiver) remember(ctx context.Context, keys []string, signals dedup.Signals) {
 	if signals == 0 {
 		return
+	}
+	if r.storage != nil {
+		// The pipelines took the delivery: its key is written even when the
+		// platform stopped waiting meanwhile (its retry is then a duplicate).
+		ctx = context.WithoutCancel(ctx)
 	}
 	for _, k := range keys {
 		if err := r.dedup.Remember(ctx, k, signals); err != nil {

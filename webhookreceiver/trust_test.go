@@ -14,12 +14,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/dedup"
 	"github.com/eventhooks/collector/webhookreceiver/internal/metadata"
 	"github.com/eventhooks/collector/webhookreceiver/internal/metadatatest"
+	"github.com/eventhooks/collector/webhookreceiver/internal/storagetest"
 )
 
 // forgedSignature has the form of Attendee's signature header, and is no
@@ -150,4 +153,38 @@ func standardWebhooksHeaders() http.Header {
 	now := time.Now().Unix()
 	return http.Header{"Webhook-Id": {"msg_1"}, "Webhook-Timestamp": {strconv.FormatInt(now, 10)},
 		"Webhook-Signature": {standardWebhooksSignature(testSecret, "msg_1", now, "")}}
+}
+
+// cancelAware is a storage that refuses a call whose context is done, as
+// go-redis does.
+type cancelAware struct{ *storagetest.MapClient }
+
+func (c cancelAware) Set(ctx context.Context, k string, v []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.MapClient.Set(ctx, k, v)
+}
+
+func (c cancelAware) Batch(ctx context.Context, ops ...*storage.Operation) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.MapClient.Batch(ctx, ops...)
+}
+
+// A delivery the pipelines took is remembered even when its request was
+// cancelled meanwhile (the platform stopped waiting): its retry is then a
+// duplicate, not emitted again.
+func TestRememberedAfterThePlatformStoppedWaiting(t *testing.T) {
+	r := handlerOf(t, testConfig(eventsAirConfig()))
+	client := cancelAware{storagetest.NewMapClient()}
+	r.storage = client
+	r.dedup = dedup.NewStorage(client, time.Hour, time.Now)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.remember(ctx, []string{"eventsair/msg_1"}, dedup.Logs)
+	seen, err := r.dedup.Seen(context.Background(), "eventsair/msg_1")
+	require.NoError(t, err)
+	require.Equal(t, dedup.Logs, seen)
 }
