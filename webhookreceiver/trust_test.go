@@ -29,11 +29,14 @@ import (
 // one's.
 const forgedSignature = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
-// handlerOf builds the receiver's handler, unstarted, for requests served
-// in the test's own goroutine.
+// handlerOf builds the receiver's handler, unstarted, with both pipelines
+// (nop), for requests served in the test's own goroutine.
 func handlerOf(t *testing.T, cfg *Config) *webhookReceiver {
 	t.Helper()
-	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
+	f, set := NewFactory(), receivertest.NewNopSettings(metadata.Type)
+	rcv, err := f.CreateLogs(context.Background(), set, cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	_, err = f.CreateTraces(context.Background(), set, cfg, consumertest.NewNop())
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
 	return rcv.(*webhookReceiver)

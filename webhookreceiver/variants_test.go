@@ -2,7 +2,6 @@ package webhookreceiver
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -17,11 +16,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/loadgen"
-	"github.com/eventhooks/collector/webhookreceiver/internal/metadata"
 )
 
 // variant is a golden delivery with one key changed.
@@ -165,15 +161,7 @@ func goldenDeliveries(t *testing.T, platform string) []string {
 // type, re-signed as its platform would: each variant is answered 200 or
 // 400 with a reason, never a panic, never a 5xx.
 func TestEveryFieldTakenAway(t *testing.T) {
-	f := NewFactory()
-	cfg := testConfig(allPlatforms())
-	set := receivertest.NewNopSettings(metadata.Type)
-	logs, err := f.CreateLogs(context.Background(), set, cfg, consumertest.NewNop())
-	require.NoError(t, err)
-	_, err = f.CreateTraces(context.Background(), set, cfg, consumertest.NewNop())
-	require.NoError(t, err)
-	h := logs.(*webhookReceiver)
-	t.Cleanup(func() { require.NoError(t, logs.Shutdown(context.Background())) })
+	h := handlerOf(t, testConfig(allPlatforms()))
 
 	attendeeKey, err := base64.StdEncoding.DecodeString(attendeeSecret)
 	require.NoError(t, err)
