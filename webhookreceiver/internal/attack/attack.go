@@ -61,10 +61,10 @@ type kind struct {
 	size   func(c Config) int
 }
 
-// Kinds are the hostile uploads: two that the receiver can refuse from
+// kinds are the hostile uploads: two that the receiver can refuse from
 // their headers alone, and two whose signature header is well formed but
 // forged, so that only the body can tell.
-func Kinds() []kind {
+func kinds() []kind {
 	forged := func() string { // 32 random bytes: the form of an HMAC-SHA256
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)
@@ -85,9 +85,9 @@ func Run(addr string, c Config) Report {
 	rep := Report{Hostile: map[string]int{}, Real: map[int]int{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	kinds := Kinds()
+	all := kinds()
 	for i := range c.Uploads {
-		k := kinds[i%len(kinds)]
+		k := all[i%len(all)]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
