@@ -115,10 +115,10 @@ func readBody(body io.Reader, contentLength, limit int64, buf []byte, res *reser
 			// A chunked or compressed body grows its reservation as it
 			// arrives, by what the buffer grows to (that one byte aside: a
 			// body of max_request_body_size fits a budget of as much).
-			grown := min(int64(max(2*cap(buf), 512)), most+1)
-			if grown <= int64(cap(buf)) { // longer than it said
-				grown = min(int64(cap(buf))+512, limit+1)
+			if int64(cap(buf)) > most { // longer than it said: held to the limit alone
+				most = limit
 			}
+			grown := min(int64(max(2*cap(buf), 512)), most+1)
 			if !res.cover(min(grown, most)) {
 				return buf, errOverBudget
 			}

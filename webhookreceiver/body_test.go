@@ -149,3 +149,18 @@ func TestReadBodyOfTheLargestSizeFitsItsBudget(t *testing.T) {
 		}
 	}
 }
+
+// A reader that gives more than its declared length (never net/http's) is
+// read as a body without one: to the limit, and reserved as it grows.
+func TestReadBodyLongerThanDeclared(t *testing.T) {
+	budget := &bodyBudget{limit: 1 << 20}
+	res := &reservation{budget: budget}
+	buf, err := readBody(strings.NewReader(strings.Repeat("a", 300_000)), 1000, 1<<20, nil, res)
+	require.NoError(t, err)
+	require.Len(t, buf, 300_000)
+	require.GreaterOrEqual(t, res.held, int64(300_000), "what it holds is reserved")
+	res.release()
+	_, err = readBody(&countingReader{}, 1000, 10_000, nil, res)
+	var tooLarge *http.MaxBytesError
+	require.ErrorAs(t, err, &tooLarge)
+}
