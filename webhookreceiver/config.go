@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/confmap"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/decompress"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
@@ -35,6 +36,17 @@ type Config struct {
 	// being read and handled at once; a request that would go beyond it is
 	// answered 503 with Retry-After before its body is read.
 	MaxBodyBytesInFlight int64 `mapstructure:"max_body_bytes_in_flight"`
+
+	// BodyTimeout and MinBodyRate pace a body once its headers are checked:
+	// its first bytes must arrive within BodyTimeout, and then at least
+	// MinBodyRate bytes a second on average; an upload that falls behind is
+	// answered 408 and its connection closed.
+	BodyTimeout time.Duration `mapstructure:"body_timeout"`
+	MinBodyRate int64         `mapstructure:"min_body_rate"`
+
+	// MaxConnections bounds the connections open at once; one past it is
+	// answered 503 with Retry-After and closed.
+	MaxConnections int `mapstructure:"max_connections"`
 
 	// Platforms holds every other key: one block per enabled platform,
 	// under the platform's key (providers.go lists them). Each platform decodes its own
@@ -74,6 +86,9 @@ const (
 	defaultLifecycleTimeout  = 24 * time.Hour
 	defaultLifecycleMaxOpen  = 100_000
 	defaultBodyBytesInFlight = 64 << 20
+	defaultBodyTimeout       = 5 * time.Second
+	defaultMinBodyRate       = 64 << 10
+	defaultMaxConnections    = 4096
 	// maxClaimSettle keeps a delivery's added wait far below the
 	// platforms' timeouts (Attendee's is 10 s).
 	maxClaimSettle = time.Second
@@ -85,9 +100,15 @@ func createDefaultConfig() component.Config {
 	server.MaxRequestBodySize = defaultMaxBodySize
 	server.ReadHeaderTimeout = defaultReadHeaderTimeout
 	server.ReadTimeout = defaultReadTimeout
+	// No platform compresses its deliveries: no decoder, unless a user
+	// names one (internal/decompress).
+	server.CompressionAlgorithms = []string{}
 	return &Config{
 		ServerConfig:         server,
 		MaxBodyBytesInFlight: defaultBodyBytesInFlight,
+		BodyTimeout:          defaultBodyTimeout,
+		MinBodyRate:          defaultMinBodyRate,
+		MaxConnections:       defaultMaxConnections,
 		Dedup:                DedupConfig{Window: defaultDedupWindow, MaxKeys: defaultDedupMaxKeys},
 		Lifecycle:            LifecycleConfig{Timeout: defaultLifecycleTimeout, MaxOpen: defaultLifecycleMaxOpen},
 	}
@@ -113,6 +134,20 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Lifecycle.MaxOpen <= 0 {
 		errs = append(errs, errors.New("lifecycle::max_open: must be positive"))
+	}
+	if cfg.BodyTimeout <= 0 {
+		errs = append(errs, errors.New("body_timeout: must be positive"))
+	}
+	if cfg.MinBodyRate <= 0 {
+		errs = append(errs, errors.New("min_body_rate: must be positive (bytes per second)"))
+	}
+	if cfg.MaxConnections <= 0 {
+		errs = append(errs, errors.New("max_connections: must be positive"))
+	}
+	for _, enc := range cfg.CompressionAlgorithms {
+		if _, ok := decompress.Lookup(enc); !ok && !decompress.Identity(enc) {
+			errs = append(errs, fmt.Errorf("compression_algorithms: %q is not accepted by this receiver (it accepts %s): its decoder allocates megabytes on a few bytes that no one has verified yet", enc, strings.Join(decompress.Names(), ", ")))
+		}
 	}
 	if cfg.HealthPath != "" && !strings.HasPrefix(cfg.HealthPath, "/") {
 		errs = append(errs, errors.New("health_path: must start with /"))

@@ -54,6 +54,10 @@ func TestConfigFull(t *testing.T) {
 	require.Equal(t, 90*time.Second, ea.Tolerance)
 	require.EqualValues(t, 1<<20, cfg.MaxBodyBytesInFlight)
 	require.EqualValues(t, 16384, ea.MaxRequestBodySize)
+	require.Equal(t, 2*time.Second, cfg.BodyTimeout)
+	require.EqualValues(t, 1024, cfg.MinBodyRate)
+	require.Equal(t, 100, cfg.MaxConnections)
+	require.Equal(t, []string{"gzip"}, cfg.CompressionAlgorithms)
 }
 
 func TestConfigDefaults(t *testing.T) {
@@ -75,6 +79,11 @@ func TestConfigDefaults(t *testing.T) {
 	require.Equal(t, 5*time.Minute, ea.Tolerance)
 	require.EqualValues(t, 64<<20, cfg.MaxBodyBytesInFlight)
 	require.EqualValues(t, 256<<10, ea.MaxRequestBodySize)
+	require.Equal(t, 5*time.Second, cfg.BodyTimeout)
+	require.EqualValues(t, 64<<10, cfg.MinBodyRate)
+	require.Equal(t, 4096, cfg.MaxConnections)
+	require.NotNil(t, cfg.CompressionAlgorithms)
+	require.Empty(t, cfg.CompressionAlgorithms, "no decoder: the platforms do not compress")
 }
 
 func TestConfigInvalid(t *testing.T) {
@@ -99,6 +108,10 @@ func TestConfigInvalid(t *testing.T) {
 			"eventsair::tolerance: must be at least 1s",
 			"eventsair::max_request_body_size: must not be negative",
 			"max_body_bytes_in_flight: must be at least max_request_body_size (5242880 bytes)",
+			"body_timeout: must be positive",
+			"min_body_rate: must be positive",
+			"max_connections: must be positive",
+			`compression_algorithms: "lz4" is not accepted by this receiver (it accepts deflate, gzip, zlib, zstd)`,
 		},
 	}
 	for name, wants := range tests {

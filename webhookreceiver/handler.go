@@ -30,12 +30,14 @@ const (
 	outcomeBadRequest   = "bad_request"
 	outcomeTooLarge     = "too_large"
 	outcomeOverBudget   = "over_budget" // max_body_bytes_in_flight reached: 503
+	outcomeTooSlow      = "too_slow"    // the body stopped arriving: 408
+	outcomeTooOld       = "too_old"     // an event older than the platform's max_event_age: 400
 	outcomeRefused      = "refused"
 	outcomeFailed       = "failed"
 	outcomePanic        = "internal_error" // a panic, recovered: 500
 )
 
-var outcomes = []string{outcomeAccepted, outcomeDuplicate, outcomeUnauthorized, outcomeBadRequest, outcomeTooLarge, outcomeOverBudget, outcomeRefused, outcomeFailed, outcomePanic}
+var outcomes = []string{outcomeAccepted, outcomeDuplicate, outcomeUnauthorized, outcomeBadRequest, outcomeTooLarge, outcomeOverBudget, outcomeTooSlow, outcomeTooOld, outcomeRefused, outcomeFailed, outcomePanic}
 
 // metricOptions are the attribute sets a route records its deliveries with,
 // made once, and as the option slices the instruments take: building the
@@ -86,7 +88,7 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 
 	start := time.Now()
-	a := r.deliverRecovered(req.Context(), rt, req, subpath)
+	a := r.deliverRecovered(req.Context(), rt, w, req, subpath)
 	r.telemetry.ReceiverWebhookDeliveries.Add(req.Context(), 1, rt.outcomes[a.outcome]...)
 	r.telemetry.ReceiverWebhookDeliveryDuration.Record(req.Context(), time.Since(start).Seconds(), rt.byProvider...)
 
@@ -151,7 +153,7 @@ func (r *webhookReceiver) route(path string) (rt *route, subpath string, ok bool
 // rather than dropping the connection: the platform then retries as it does
 // after any 5xx. Every lock, in-flight key and pooled buffer deliver holds is
 // released by its defers on the way.
-func (r *webhookReceiver) deliverRecovered(ctx context.Context, rt *route, req *http.Request, subpath string) (a answer) {
+func (r *webhookReceiver) deliverRecovered(ctx context.Context, rt *route, w http.ResponseWriter, req *http.Request, subpath string) (a answer) {
 	defer func() {
 		p := recover()
 		if p == nil {
@@ -167,12 +169,12 @@ func (r *webhookReceiver) deliverRecovered(ctx context.Context, rt *route, req *
 			zap.String("panic", msg), zap.StackSkip("stack", 1))
 		a = answer{status: http.StatusInternalServerError, outcome: outcomePanic, message: "internal error while handling the delivery", unread: true}
 	}()
-	return r.deliver(ctx, rt, req, subpath)
+	return r.deliver(ctx, rt, w, req, subpath)
 }
 
 // deliver runs one delivery through the data flow: read, verify, decode,
 // dedup, translate, consume, remember.
-func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Request, subpath string) answer {
+func (r *webhookReceiver) deliver(ctx context.Context, rt *route, w http.ResponseWriter, req *http.Request, subpath string) answer {
 	pd := deliveries.Get().(*pooledDelivery)
 	defer func() {
 		pd.delivery = provider.Delivery{}
@@ -190,27 +192,34 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, req *http.Requ
 			return answer{status: http.StatusUnauthorized, outcome: outcomeUnauthorized, message: rt.src.Provider + ": " + err.Error(), unread: true}
 		}
 	}
-	res := reservation{budget: &r.budget}
+	res := reservation{budget: &r.budget, unverified: !rt.knownSender}
 	defer res.release()
-	body, err := readBody(req.Body, req.ContentLength, rt.maxBody, pd.body[:0], &res)
-	pd.body = body[:0]
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooLarge):
-			return answer{status: http.StatusRequestEntityTooLarge, outcome: outcomeTooLarge, message: fmt.Sprintf("body larger than max_request_body_size (%d bytes for %s)", tooLarge.Limit, rt.src.Provider), unread: true}
-		case errors.Is(err, errOverBudget):
-			return answer{status: http.StatusServiceUnavailable, outcome: outcomeOverBudget, message: "too many body bytes in flight, retry later", unread: true}
-		}
-		return answer{status: http.StatusBadRequest, outcome: outcomeBadRequest, message: "reading the body: " + err.Error(), unread: true}
+	p := pace{conn: deadlinerOf(w), start: time.Now(), grace: r.cfg.BodyTimeout, rate: r.cfg.MinBodyRate}
+	p.arrived(0)
+	body, length, a, closeBody := r.openBody(rt, req, &res)
+	if closeBody != nil {
+		defer closeBody()
 	}
-	d.Body = body
+	if a.status != 0 {
+		return a
+	}
+	buf, err := readBody(body, length, rt.maxBody, pd.body[:0], &res, &p)
+	pd.body = buf[:0]
+	if err != nil {
+		return bodyAnswer(rt, err)
+	}
+	p.done()
+	d.Body = buf
 
 	if err := rt.provider.Verify(d); err != nil {
 		return answer{status: http.StatusUnauthorized, outcome: outcomeUnauthorized, message: rt.src.Provider + ": " + err.Error()}
 	}
+	res.verified()
 	events, err := rt.provider.Decode(d)
-	if err != nil {
+	switch {
+	case errors.Is(err, provider.ErrTooOld):
+		return answer{status: http.StatusBadRequest, outcome: outcomeTooOld, message: rt.src.Provider + ": " + err.Error()}
+	case err != nil:
 		return answer{status: http.StatusBadRequest, outcome: outcomeBadRequest, message: rt.src.Provider + ": " + err.Error()}
 	}
 

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -21,6 +22,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/connlimit"
+	"github.com/eventhooks/collector/webhookreceiver/internal/decompress"
 	"github.com/eventhooks/collector/webhookreceiver/internal/dedup"
 	"github.com/eventhooks/collector/webhookreceiver/internal/lifecycle"
 	"github.com/eventhooks/collector/webhookreceiver/internal/metadata"
@@ -41,7 +44,10 @@ type route struct {
 	// maxBody is the largest body the route reads: the platform's limit,
 	// or the server's when that is lower.
 	maxBody int64
-	src     translate.Source
+	// knownSender: a request that passed verifyHeaders is the platform's
+	// (provider.Factory.KnownByHeaders).
+	knownSender bool
+	src         translate.Source
 	// byProvider and outcomes are the route's metric attributes.
 	byProvider []metric.RecordOption
 	outcomes   map[string][]metric.AddOption
@@ -62,6 +68,8 @@ type webhookReceiver struct {
 	claims    *dedup.Claims  // nil without a storage or dedup.claim_settle
 	inflight  inflight
 	budget    bodyBudget
+	decoders  map[string]decompress.Decoder      // by Content-Encoding, as compression_algorithms enables
+	conns     atomic.Pointer[connlimit.Listener] // once started
 	lifecycle *lifecycle.Tracker
 	obsLogs   *receiverhelper.ObsReport
 	obsTraces *receiverhelper.ObsReport
@@ -89,9 +97,15 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 		dedup:     dedup.NewMemory(cfg.Dedup.Window, cfg.Dedup.MaxKeys, nil),
 		lifecycle: lifecycle.NewTracker(cfg.Lifecycle.Timeout, cfg.Lifecycle.MaxOpen),
 		budget:    bodyBudget{limit: cfg.MaxBodyBytesInFlight},
+		decoders:  map[string]decompress.Decoder{},
 		now:       time.Now,
 		done:      make(chan struct{}),
 		release:   release,
+	}
+	for _, enc := range cfg.CompressionAlgorithms {
+		if dec, ok := decompress.Lookup(enc); ok {
+			r.decoders[enc] = dec
+		}
 	}
 	for _, p := range platforms {
 		prov, err := p.factory.New(p.config, provider.Settings{Logger: set.Logger.With(zap.String("provider", p.factory.Key))})
@@ -122,6 +136,7 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 			provider:      prov,
 			verifyHeaders: verifyHeaders,
 			maxBody:       common.BodyLimit(cfg.serverBodyLimit()),
+			knownSender:   p.factory.KnownByHeaders,
 			byProvider:    byProvider,
 			outcomes:      outcomes,
 			src: translate.Source{
@@ -157,6 +172,15 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 	if err != nil {
 		return nil, err
 	}
+	err = r.telemetry.RegisterReceiverWebhookConnectionsCallback(func(_ context.Context, o metric.Int64Observer) error {
+		if conns := r.conns.Load(); conns != nil {
+			o.Observe(conns.Open())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	err = r.telemetry.RegisterReceiverWebhookBodyBytesInFlightCallback(func(_ context.Context, o metric.Int64Observer) error {
 		o.Observe(r.budget.used.Load())
 		return nil
@@ -180,8 +204,11 @@ func (r *webhookReceiver) start(ctx context.Context, host component.Host) error 
 		r.settings.Logger.Warn("dedup.claim_settle has no effect without storage: copies on one collector are told apart in memory")
 	}
 	// ToServer fills defaults into the server config: work on a copy, so the
-	// user's configuration stays as it was loaded.
+	// user's configuration stays as it was loaded. Bodies reach the handler
+	// as they were sent: it decodes them itself (openBody), after the
+	// headers are checked and the decoder's memory is reserved.
 	serverCfg := r.cfg.ServerConfig
+	serverCfg.CompressionAlgorithms = []string{}
 	ln, err := serverCfg.ToListener(ctx)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", serverCfg.NetAddr.Endpoint, err)
@@ -191,6 +218,12 @@ func (r *webhookReceiver) start(ctx context.Context, host component.Host) error 
 		ln.Close()
 		return err
 	}
+	// Over TLS, a refused connection is only closed: plain text means
+	// nothing to it.
+	conns := connlimit.New(ln, r.cfg.MaxConnections, !r.cfg.TLS.HasValue(), r.connectionRefused)
+	r.conns.Store(conns)
+	r.server.ConnState = chainConnState(r.server.ConnState, conns.ConnState)
+	ln = conns
 	r.listenAddr = ln.Addr()
 	r.settings.Logger.Info("Webhook receiver listening", zap.String("endpoint", ln.Addr().String()))
 	r.wg.Add(1)
@@ -221,6 +254,20 @@ func (r *webhookReceiver) start(ctx context.Context, host component.Host) error 
 	every := max(min(r.cfg.Lifecycle.Timeout/10, time.Minute), time.Millisecond)
 	r.repeat(every, func() { r.expire(context.Background()) })
 	return nil
+}
+
+// chainConnState calls both hooks, the server's own first.
+func chainConnState(first, then func(net.Conn, http.ConnState)) func(net.Conn, http.ConnState) {
+	if first == nil {
+		return then
+	}
+	return func(c net.Conn, s http.ConnState) { first(c, s); then(c, s) }
+}
+
+// connectionRefused is told of a connection past max_connections.
+func (r *webhookReceiver) connectionRefused() {
+	r.telemetry.ReceiverWebhookConnectionsRefused.Add(context.Background(), 1)
+	r.settings.Logger.Debug("Connection refused: max_connections are open", zap.Int("max_connections", r.cfg.MaxConnections))
 }
 
 // openStorage moves the dedup keys and the open lifecycles into the

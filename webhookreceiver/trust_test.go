@@ -1,6 +1,8 @@
 package webhookreceiver
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -20,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/dedup"
+	"github.com/eventhooks/collector/webhookreceiver/internal/loadgen"
 	"github.com/eventhooks/collector/webhookreceiver/internal/metadata"
 	"github.com/eventhooks/collector/webhookreceiver/internal/metadatatest"
 	"github.com/eventhooks/collector/webhookreceiver/internal/storagetest"
@@ -80,39 +84,160 @@ func TestRefusedBeforeTheBodyIsRead(t *testing.T) {
 	}
 }
 
-// A request the budget cannot take now is answered 503 with Retry-After,
-// unread, and counted as over_budget; what requests hold is visible.
-func TestBodyBudget(t *testing.T) {
-	cfg := testConfig(attendeeConfig())
-	cfg.MaxRequestBodySize = 1 << 20 // Attendee's own limit
-	cfg.MaxBodyBytesInFlight = 1 << 20
+// loadgenReceiver starts a receiver with every platform on, configured as
+// the load generator signs (internal/loadgen), after change.
+func loadgenReceiver(t *testing.T, change func(*Config)) (*testReceiver, map[string]loadgen.Platform) {
+	t.Helper()
+	cfg := createDefaultConfig().(*Config)
+	require.NoError(t, confmap.NewFromStringMap(loadgen.Config("127.0.0.1:0")).Unmarshal(cfg))
+	change(cfg)
 	require.NoError(t, cfg.Validate())
-	r := startReceiver(t, cfg, nil, nil)
+	platforms := map[string]loadgen.Platform{}
+	for _, p := range loadgen.Platforms() {
+		platforms[p.Name] = p
+	}
+	return startReceiver(t, cfg, nil, nil), platforms
+}
 
-	// A forged upload of almost the whole budget, sent slowly, holds it.
-	const held = 1<<20 - 100
-	conn, err := net.Dial("tcp", strings.TrimPrefix(r.url, "http://"))
+// hostileUpload opens a connection and sends the head of a forged Attendee
+// upload declaring length, then body; it is left open.
+func hostileUpload(t *testing.T, base string, length int, body []byte) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	require.NoError(t, err)
-	defer conn.Close()
-	_, err = fmt.Fprintf(conn, "POST /attendee HTTP/1.1\r\nHost: x\r\nX-Webhook-Signature: %s\r\nContent-Length: %d\r\n\r\n{", forgedSignature, held)
+	t.Cleanup(func() { conn.Close() })
+	_, err = fmt.Fprintf(conn, "POST /attendee HTTP/1.1\r\nHost: x\r\nX-Webhook-Signature: %s\r\nContent-Length: %d\r\n\r\n", forgedSignature, length)
 	require.NoError(t, err)
-	require.Eventually(t, func() bool {
-		m, err := r.tel.GetMetric("otelcol_receiver_webhook_body_bytes_in_flight")
-		return err == nil && m.Data.(metricdata.Sum[int64]).DataPoints[0].Value == held
-	}, 5*time.Second, 5*time.Millisecond, "the upload's length is held")
+	_, err = conn.Write(body)
+	require.NoError(t, err)
+	return conn
+}
 
-	d := loadAttendee(t, "triggers")[0]
-	resp := do(t, d.post(t, r.url+"/attendee"))
-	require.Equal(t, http.StatusServiceUnavailable, resp.status)
+// bodyBytesInFlight reads the budget's gauge.
+func bodyBytesInFlight(t *testing.T, r *testReceiver) int64 {
+	m, err := r.tel.GetMetric("otelcol_receiver_webhook_body_bytes_in_flight")
+	if err != nil {
+		return -1
+	}
+	return m.Data.(metricdata.Sum[int64]).DataPoints[0].Value
+}
+
+// A claimed length holds nothing: an upload that declares the whole budget
+// and stalls holds its first read alone, and the platforms' deliveries go
+// on beside it.
+func TestClaimedLengthHoldsNoBudget(t *testing.T) {
+	r, platforms := loadgenReceiver(t, func(cfg *Config) {
+		cfg.MaxRequestBodySize = 1 << 20
+		cfg.MaxBodyBytesInFlight = 1 << 20
+	})
+	hostileUpload(t, r.url, 1<<20, []byte("{"))
+	require.Eventually(t, func() bool { return bodyBytesInFlight(t, r) == firstRead }, 5*time.Second, 5*time.Millisecond)
+	for i, name := range []string{"attendee", "iotum", "eventsair", "airmeet"} {
+		resp := do(t, platforms[name].Next(r.url, uint64(i)))
+		require.Equal(t, http.StatusOK, resp.status, "%s: %s", name, resp.body)
+	}
+}
+
+// Strangers' bodies hold at most half the budget: when forged uploads that
+// really send fill it, Attendee's deliveries (whose headers show only a
+// signature's form) are told to retry, and iotum's and Airmeet's (whose
+// tokens are checked first) are accepted. Once the uploads end, all are.
+func TestStrangersHoldHalfTheBudget(t *testing.T) {
+	r, platforms := loadgenReceiver(t, func(cfg *Config) {
+		cfg.MaxRequestBodySize = 1 << 20
+		cfg.MaxBodyBytesInFlight = 2 << 20
+	})
+	const sent = 1<<20 - 10_000 // nearly the half, sent at once, then stalled
+	conn := hostileUpload(t, r.url, 1<<20, append([]byte("{"), bytes.Repeat([]byte(" "), sent-1)...))
+	require.Eventually(t, func() bool { return bodyBytesInFlight(t, r) >= sent }, 5*time.Second, 5*time.Millisecond, "the upload holds what it sent")
+
+	resp := do(t, platforms["attendee"].Next(r.url, 1))
+	require.Equal(t, http.StatusServiceUnavailable, resp.status, resp.body)
 	require.Equal(t, retryAfter, resp.header.Get("Retry-After"))
 	require.Contains(t, resp.body, "in flight")
 	require.Equal(t, map[string]int64{"over_budget": 1}, deliveriesByOutcome(t, r.tel, "attendee"))
+	for i, name := range []string{"iotum", "airmeet"} {
+		resp := do(t, platforms[name].Next(r.url, uint64(i)))
+		require.Equal(t, http.StatusOK, resp.status, "%s: %s", name, resp.body)
+	}
 
-	// Once the upload is over, the budget is whole again and the retry
-	// is accepted.
 	conn.Close()
-	require.Eventually(t, func() bool { return do(t, d.post(t, r.url+"/attendee")).status == http.StatusOK }, 5*time.Second, 10*time.Millisecond)
-	metadatatest.AssertEqualReceiverWebhookBodyBytesInFlight(t, r.tel, []metricdata.DataPoint[int64]{{Value: 0}}, metricdatatest.IgnoreTimestamp())
+	require.Eventually(t, func() bool { return do(t, platforms["attendee"].Next(r.url, 1)).status == http.StatusOK }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return bodyBytesInFlight(t, r) == 0 }, 5*time.Second, 5*time.Millisecond)
+}
+
+// An upload that stops sending is answered 408 and closed once body_timeout
+// has passed beyond what it sent at min_body_rate, whatever it claimed;
+// one that keeps the pace is read.
+func TestStalledUploadIsClosed(t *testing.T) {
+	r, _ := loadgenReceiver(t, func(cfg *Config) {
+		cfg.BodyTimeout = 300 * time.Millisecond
+		cfg.MinBodyRate = 1 << 20
+	})
+	start := time.Now()
+	conn := hostileUpload(t, r.url, 1<<20, []byte("{"))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	took := time.Since(start)
+	require.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
+	require.True(t, resp.Close, "the connection is closed")
+	require.Less(t, took, 10*time.Second, "closed after body_timeout, not read_timeout")
+	require.Equal(t, map[string]int64{"too_slow": 1}, deliveriesByOutcome(t, r.tel, "attendee"))
+
+	// 200 KB at 1 MB/s (1 ms per 1,000 bytes allowed, after 300 ms): sent
+	// in 20 steps of 10 KB every 5 ms, it keeps the pace and is verified.
+	conn = hostileUpload(t, r.url, 200_000, []byte("{"))
+	for range 20 {
+		time.Sleep(5 * time.Millisecond)
+		_, err := conn.Write(bytes.Repeat([]byte(" "), 10_000))
+		if err != nil {
+			break
+		}
+	}
+	resp, err = http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "read to its end, then refused for its forged signature")
+}
+
+// Past max_connections, a connection is answered 503 with Retry-After and
+// closed, and counted; once one closes, the next is served.
+func TestConnectionLimit(t *testing.T) {
+	r, platforms := loadgenReceiver(t, func(cfg *Config) { cfg.MaxConnections = 3 })
+	addr := strings.TrimPrefix(r.url, "http://")
+	var held []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer c.Close()
+		held = append(held, c)
+	}
+	require.Eventually(t, func() bool {
+		m, err := r.tel.GetMetric("otelcol_receiver_webhook_connections")
+		return err == nil && m.Data.(metricdata.Sum[int64]).DataPoints[0].Value == 3
+	}, 5*time.Second, 5*time.Millisecond)
+
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_, _ = fmt.Fprintf(c, "POST /iotum HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	require.Equal(t, retryAfter, resp.Header.Get("Retry-After"))
+	body, _ := io.ReadAll(resp.Body)
+	require.Equal(t, "too many connections open, retry later\n", string(body))
+	metadatatest.AssertEqualReceiverWebhookConnectionsRefused(t, r.tel, []metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+
+	held[0].Close()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	require.Eventually(t, func() bool {
+		resp, err := client.Do(platforms["iotum"].Next(r.url, 1))
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 5*time.Second, 10*time.Millisecond)
 }
 
 // A declared length over the platform's own limit is refused unread, with

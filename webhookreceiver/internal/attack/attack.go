@@ -65,11 +65,7 @@ type kind struct {
 // their headers alone, and two whose signature header is well formed but
 // forged, so that only the body can tell.
 func kinds() []kind {
-	forged := func() string { // 32 random bytes: the form of an HMAC-SHA256
-		b := make([]byte, 32)
-		_, _ = rand.Read(b)
-		return base64.StdEncoding.EncodeToString(b)
-	}
+	forged := forgedSignature
 	return []kind{
 		{"iotum without a token", "/iotum", http.Header{}, func(c Config) int { return c.Size }},
 		{"airmeet with a wrong token", "/airmeet/trigger.airmeet.created?token=" + url.QueryEscape("wrong-token-0000000000000000"), http.Header{}, func(c Config) int { return c.Size }},
@@ -78,6 +74,14 @@ func kinds() []kind {
 			"Webhook-Id": {"msg_forged"}, "Webhook-Timestamp": {strconv.FormatInt(time.Now().Unix(), 10)}, "Webhook-Signature": {"v1," + forged()},
 		}, func(Config) int { return 250_000 }},
 	}
+}
+
+// forgedSignature has the form of an HMAC-SHA256 in base64, and is no
+// one's: 32 random bytes.
+func forgedSignature() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 // Run attacks the receiver at addr (host:port) as c says.

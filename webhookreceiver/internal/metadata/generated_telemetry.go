@@ -25,13 +25,15 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                            metric.Meter
-	mu                               sync.Mutex
-	registrations                    []metric.Registration
-	ReceiverWebhookBodyBytesInFlight metric.Int64ObservableUpDownCounter
-	ReceiverWebhookDeliveries        metric.Int64Counter
-	ReceiverWebhookDeliveryDuration  metric.Float64Histogram
-	ReceiverWebhookOpenLifecycles    metric.Int64ObservableUpDownCounter
+	meter                             metric.Meter
+	mu                                sync.Mutex
+	registrations                     []metric.Registration
+	ReceiverWebhookBodyBytesInFlight  metric.Int64ObservableUpDownCounter
+	ReceiverWebhookConnections        metric.Int64ObservableUpDownCounter
+	ReceiverWebhookConnectionsRefused metric.Int64Counter
+	ReceiverWebhookDeliveries         metric.Int64Counter
+	ReceiverWebhookDeliveryDuration   metric.Float64Histogram
+	ReceiverWebhookOpenLifecycles     metric.Int64ObservableUpDownCounter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -51,6 +53,21 @@ func (builder *TelemetryBuilder) RegisterReceiverWebhookBodyBytesInFlightCallbac
 		cb(ctx, &observerInt64{inst: builder.ReceiverWebhookBodyBytesInFlight, obs: o})
 		return nil
 	}, builder.ReceiverWebhookBodyBytesInFlight)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterReceiverWebhookConnectionsCallback sets callback for observable ReceiverWebhookConnections metric.
+func (builder *TelemetryBuilder) RegisterReceiverWebhookConnectionsCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ReceiverWebhookConnections, obs: o})
+		return nil
+	}, builder.ReceiverWebhookConnections)
 	if err != nil {
 		return err
 	}
@@ -107,6 +124,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_receiver_webhook_body_bytes_in_flight",
 		metric.WithDescription("Body bytes reserved by the requests being read and handled, across the receiver; at most max_body_bytes_in_flight. [Alpha]"),
 		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverWebhookConnections, err = builder.meter.Int64ObservableUpDownCounter(
+		"otelcol_receiver_webhook_connections",
+		metric.WithDescription("Connections open now; at most max_connections. [Alpha]"),
+		metric.WithUnit("{connection}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverWebhookConnectionsRefused, err = builder.meter.Int64Counter(
+		"otelcol_receiver_webhook_connections_refused",
+		metric.WithDescription("Connections answered 503 and closed because max_connections were open. [Alpha]"),
+		metric.WithUnit("{connection}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ReceiverWebhookDeliveries, err = builder.meter.Int64Counter(

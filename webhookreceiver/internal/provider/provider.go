@@ -41,6 +41,11 @@ type Delivery struct {
 	Received time.Time
 }
 
+// ErrTooOld is what Decode wraps when an event is older than the platform
+// accepts: a delivery that could be a replay (answered 400, counted as
+// too_old).
+var ErrTooOld = errors.New("older than max_event_age")
+
 // HeaderVerifier is implemented by a platform that can refuse a request from
 // what arrives before its body: its headers and its URL. The receiver calls
 // VerifyHeaders before it reads the body (d.Body is nil then), and Verify
@@ -56,6 +61,12 @@ type Factory struct {
 	Key string
 	// Subpaths routes {path}/anything to the platform as well as {path}.
 	Subpaths bool
+	// KnownByHeaders: the platform's VerifyHeaders checks a secret (a token
+	// in a header or in the URL), not only the form of a signature, so a
+	// request that passes it comes from the platform before its body is
+	// read. The bodies of the other platforms' requests are a stranger's
+	// until verified, and hold at most half of the receiver's body budget.
+	KnownByHeaders bool
 	// NewConfig returns the platform's configuration with its defaults.
 	NewConfig func() Config
 	// New builds the provider from a validated configuration.

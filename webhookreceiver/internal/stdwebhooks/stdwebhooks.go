@@ -125,6 +125,11 @@ func New(o Options) (*Verifier, error) {
 	return &Verifier{macs: provider.NewHMACs(keys), tolerance: int64(o.Tolerance / time.Second)}, nil
 }
 
+// MaxSignatures is how many entries a signature header may have: a sender
+// signs with each of its current secrets (two during a rotation), and
+// thousands of entries would only make every delivery's check cost more.
+const MaxSignatures = 16
+
 // maxTimestampDigits bounds a timestamp to what fits an int64.
 const maxTimestampDigits = 18
 
@@ -186,7 +191,11 @@ func (v *Verifier) check(h http.Header, received time.Time, given [][sha256.Size
 		return hs, nil, fmt.Errorf("%s is %s away from now, more than the tolerance of %s", hs.names.timestamp,
 			away(skew), time.Duration(v.tolerance)*time.Second)
 	}
+	entries := 0
 	for entry := range strings.FieldsSeq(hs.Signature) {
+		if entries++; entries > MaxSignatures {
+			return hs, nil, fmt.Errorf("%s has more than %d entries", hs.names.signature, MaxSignatures)
+		}
 		version, sig, ok := strings.Cut(entry, ",")
 		if !ok || version != "v1" {
 			continue // other schemes, such as v1a (asymmetric) or v2, are not ours to check

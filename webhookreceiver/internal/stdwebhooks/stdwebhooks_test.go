@@ -301,6 +301,9 @@ func TestCheckHeaders(t *testing.T) {
 		{"v1 of 33 bytes", msg{id: "x", ts: good, sig: "v1," + base64.StdEncoding.EncodeToString(make([]byte, 33))}, "has no"},
 		{"v1 without padding", msg{id: "x", ts: good, sig: strings.TrimRight(specSignature, "=")}, "has no"},
 		{"blank signature", msg{id: "x", ts: good, sig: "   "}, "has no"},
+		{"16 entries, the last one good", msg{id: "x", ts: good, sig: strings.Repeat("v1a,"+wrongSig+" ", 15) + specSignature}, ""},
+		{"17 entries", msg{id: "x", ts: good, sig: strings.Repeat("v1,"+wrongSig+" ", 16) + specSignature}, "Webhook-Signature has more than 16 entries"},
+		{"20,000 entries", msg{id: "x", ts: good, sig: strings.Repeat("v1, ", 20_000)}, "more than 16 entries"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d := tt.m.delivery(at)

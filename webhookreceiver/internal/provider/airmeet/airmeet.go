@@ -16,10 +16,11 @@ const key = "airmeet"
 
 // Factory describes Airmeet to the receiver.
 var Factory = provider.Factory{
-	Key:       key,
-	Subpaths:  true,
-	NewConfig: newConfig,
-	New:       newProvider,
+	KnownByHeaders: true,
+	Key:            key,
+	Subpaths:       true,
+	NewConfig:      newConfig,
+	New:            newProvider,
 }
 
 type airmeet struct {

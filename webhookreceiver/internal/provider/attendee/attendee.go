@@ -6,6 +6,8 @@
 package attendee
 
 import (
+	"time"
+
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
@@ -20,6 +22,8 @@ var Factory = provider.Factory{
 
 type attendee struct {
 	macs provider.HMACs
+	// maxEventAge, if not zero, refuses older events (max_event_age).
+	maxEventAge time.Duration
 }
 
 func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
@@ -28,5 +32,5 @@ func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider,
 	if err != nil {
 		return nil, err
 	}
-	return &attendee{macs: provider.NewHMACs(keys)}, nil
+	return &attendee{macs: provider.NewHMACs(keys), maxEventAge: c.MaxEventAge}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/collector/config/configopaque"
 
@@ -17,6 +18,12 @@ type Config struct {
 	// Webhooks page shows them (base64); a delivery signed with any of them
 	// is accepted, so a secret can be rotated without downtime.
 	Secrets []configopaque.String `mapstructure:"secrets"`
+	// MaxEventAge, if not zero, refuses a delivery with an event older than
+	// this. Attendee signs no timestamp, so a captured delivery verifies for
+	// ever; once its key has left the dedup store (dedup.window), a replay
+	// would be emitted again. Off by default: some events carry an old time
+	// of their own (a calendar's last sync).
+	MaxEventAge time.Duration `mapstructure:"max_event_age"`
 }
 
 func newConfig() provider.Config {
@@ -29,6 +36,9 @@ func newConfig() provider.Config {
 func (c *Config) Validate() error {
 	errs := []error{c.Common.ValidatePath()}
 	errs = append(errs, provider.ValidateSecrets("secrets", c.Secrets, decodeSecret)...)
+	if c.MaxEventAge < 0 {
+		errs = append(errs, errors.New("max_event_age: must not be negative"))
+	}
 	return errors.Join(errs...)
 }
 

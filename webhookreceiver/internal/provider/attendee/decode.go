@@ -2,6 +2,7 @@ package attendee
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -45,6 +46,21 @@ const attributesHint = 6
 // Decode reads the envelope {idempotency_key, <subject>_id, trigger, data}:
 // one event per delivery.
 func (p *attendee) Decode(d *provider.Delivery) ([]provider.Event, error) {
+	events, err := p.decode(d)
+	if err != nil || p.maxEventAge == 0 {
+		return events, err
+	}
+	oldest := d.Received.Add(-p.maxEventAge)
+	for i := range events {
+		if t := events[i].Time; !t.IsZero() && t.Before(oldest) {
+			return nil, fmt.Errorf("the event's time %s is %w (%s): a delivery that old is refused as a possible replay",
+				t.UTC().Format(time.RFC3339), provider.ErrTooOld, p.maxEventAge)
+		}
+	}
+	return events, nil
+}
+
+func (p *attendee) decode(d *provider.Delivery) ([]provider.Event, error) {
 	body := pcommon.NewValueEmpty()
 	env := body.SetEmptyMap()
 	if err := jsonpdata.ParseMap(string(d.Body), env); err != nil {

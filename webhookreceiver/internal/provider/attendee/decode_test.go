@@ -258,3 +258,32 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// With max_event_age, a delivery whose event is older than it is refused
+// as a possible replay (ErrTooOld); one just within it, or one whose event
+// has no time of its own, is decoded. Off (zero), age is not looked at.
+func TestMaxEventAge(t *testing.T) {
+	body, err := json.Marshal(botState("joining", "ready", "join_requested", nil)) // 2025-07-15T14:00:00.5Z
+	require.NoError(t, err)
+	created := time.Date(2025, 7, 15, 14, 0, 0, 500_000_000, time.UTC)
+	p := &attendee{maxEventAge: 72 * time.Hour}
+	at := func(received time.Time) *provider.Delivery {
+		d := delivery(string(body), "")
+		d.Received = received
+		return d
+	}
+	_, err = p.Decode(at(created.Add(72 * time.Hour)))
+	require.NoError(t, err, "at the limit")
+	_, err = p.Decode(at(created.Add(72*time.Hour + time.Millisecond)))
+	require.ErrorIs(t, err, provider.ErrTooOld)
+	require.ErrorContains(t, err, "2025-07-15T14:00:00Z")
+	_, err = (&attendee{}).Decode(at(created.Add(1000 * time.Hour)))
+	require.NoError(t, err, "off")
+
+	timeless, err := json.Marshal(map[string]any{"idempotency_key": "k", "bot_id": "bot_1", "trigger": "some.new_trigger", "data": map[string]any{}})
+	require.NoError(t, err)
+	d := delivery(string(timeless), "")
+	d.Received = created.Add(1000 * time.Hour)
+	_, err = p.Decode(d)
+	require.NoError(t, err, "no time of its own: nothing tells its age")
+}

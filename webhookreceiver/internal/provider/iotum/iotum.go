@@ -13,9 +13,10 @@ const key = "iotum"
 
 // Factory describes iotum to the receiver.
 var Factory = provider.Factory{
-	Key:       key,
-	NewConfig: newConfig,
-	New:       newProvider,
+	KnownByHeaders: true,
+	Key:            key,
+	NewConfig:      newConfig,
+	New:            newProvider,
 }
 
 type iotum struct {
