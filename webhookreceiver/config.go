@@ -88,7 +88,7 @@ const (
 	defaultBodyBytesInFlight = 64 << 20
 	defaultBodyTimeout       = 5 * time.Second
 	defaultMinBodyRate       = 64 << 10
-	defaultMaxConnections    = 4096
+	defaultMaxConnections    = 2048
 	// maxClaimSettle keeps a delivery's added wait far below the
 	// platforms' timeouts (Attendee's is 10 s).
 	maxClaimSettle = time.Second

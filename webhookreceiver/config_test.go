@@ -81,7 +81,7 @@ func TestConfigDefaults(t *testing.T) {
 	require.EqualValues(t, 256<<10, ea.MaxRequestBodySize)
 	require.Equal(t, 5*time.Second, cfg.BodyTimeout)
 	require.EqualValues(t, 64<<10, cfg.MinBodyRate)
-	require.Equal(t, 4096, cfg.MaxConnections)
+	require.Equal(t, 2048, cfg.MaxConnections)
 	require.NotNil(t, cfg.CompressionAlgorithms)
 	require.Empty(t, cfg.CompressionAlgorithms, "no decoder: the platforms do not compress")
 }

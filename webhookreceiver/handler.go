@@ -78,12 +78,11 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	rt, subpath, ok := r.route(req.URL.Path)
 	if !ok {
-		http.Error(w, "no platform is configured at this path", http.StatusNotFound)
+		refuse(w, req, http.StatusNotFound, "no platform is configured at this path", nil)
 		return
 	}
 	if req.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "deliveries are POSTed", http.StatusMethodNotAllowed)
+		refuse(w, req, http.StatusMethodNotAllowed, "deliveries are POSTed", http.Header{"Allow": {http.MethodPost}})
 		return
 	}
 
@@ -92,15 +91,20 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.telemetry.ReceiverWebhookDeliveries.Add(req.Context(), 1, rt.outcomes[a.outcome]...)
 	r.telemetry.ReceiverWebhookDeliveryDuration.Record(req.Context(), time.Since(start).Seconds(), rt.byProvider...)
 
-	if a.status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", retryAfter)
-	}
-	if a.unread {
-		w.Header().Set("Connection", "close")
-	}
 	if a.status != http.StatusOK {
 		r.settings.Logger.Debug("Delivery rejected", zap.String("provider", rt.src.Provider),
 			zap.Int("status", a.status), zap.String("reason", a.message), zap.NamedError("detail", a.detail))
+		var header http.Header
+		if a.status == http.StatusServiceUnavailable {
+			header = http.Header{"Retry-After": {retryAfter}}
+		}
+		if a.unread {
+			hangUp(w, a.status, a.message, header)
+			return
+		}
+		for k, v := range header {
+			w.Header()[k] = v
+		}
 		http.Error(w, a.message, a.status)
 		return
 	}
@@ -114,6 +118,20 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.Header()["Content-Type"] = textPlain
 	_, _ = io.WriteString(w, a.message)
 	_, _ = io.WriteString(w, "\n")
+}
+
+// refuse answers a request the receiver does not serve (a path, a method)
+// without reading its body; one that has a body is hung up on, so that no
+// one can hold a connection by sending a body slowly to a wrong path.
+func refuse(w http.ResponseWriter, req *http.Request, status int, message string, header http.Header) {
+	if req.ContentLength != 0 {
+		hangUp(w, status, message, header)
+		return
+	}
+	for k, v := range header {
+		w.Header()[k] = v
+	}
+	http.Error(w, message, status)
 }
 
 // textPlain is the Content-Type of every answer with a message, shared:

@@ -90,7 +90,9 @@ func Stall(addr string, c StallConfig) StallReport {
 	for _, p := range loadgen.Platforms() {
 		generators[p.Name] = p
 	}
-	client := &http.Client{Timeout: 10 * time.Second} // Attendee's own timeout
+	// Attendee's own timeout, and a new connection for every delivery, as
+	// its requests.post makes: each has to get past max_connections.
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	tick := time.NewTicker(c.Every)
 	for n := uint64(1 << 42); time.Now().Before(deadline); n++ {
 		for _, name := range c.Platforms {

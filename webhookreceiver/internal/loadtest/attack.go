@@ -4,11 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/attack"
+	"github.com/eventhooks/collector/webhookreceiver/internal/proc"
 )
 
 var (
@@ -38,14 +38,7 @@ func runAttack(base string) {
 // rssKiB reads a memory figure of a process (VmRSS now, VmHWM its peak)
 // from /proc, in KiB.
 func rssKiB(pid int, field string) int64 {
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	kib, err := proc.MemoryKiB(pid, field)
 	check(err)
-	for line := range strings.SplitSeq(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, field+":"); ok {
-			kib, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			check(err)
-			return kib
-		}
-	}
-	panic("no " + field + " in /proc/" + strconv.Itoa(pid) + "/status")
+	return kib
 }
