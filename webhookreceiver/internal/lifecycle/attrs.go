@@ -4,11 +4,15 @@ package lifecycle
 // for a day, by the hundred thousand: there a map of one entry weighs some
 // 340 bytes, a sorted slice 32. A transition's map is shared as it came
 // while a delivery plans (most deliveries keep nothing); what is kept open
-// is compacted into a slice (see Tracker.put).
+// is compacted into a slice (see Tracker.put), and its values copied: a
+// value decoded from a delivery shares that delivery's whole body, which a
+// 20-byte ID kept open would otherwise keep alive with it. (Keys are the
+// names decoders write, not the sender's text.)
 
 import (
 	"cmp"
 	"slices"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
@@ -39,7 +43,29 @@ func (a attrs) compact() attrs {
 	if a.m == nil {
 		return a
 	}
-	return attrs{kv: sorted(a.appendTo(make([]attr, 0, len(a.m))))}
+	return attrs{kv: owned(sorted(a.appendTo(make([]attr, 0, len(a.m)))))}
+}
+
+// owned copies kv's values, so that none shares the memory of the delivery
+// it came from: into one string, one allocation for all.
+func owned(kv []attr) []attr {
+	n := 0
+	for _, a := range kv {
+		n += len(a.v)
+	}
+	if n == 0 {
+		return kv
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, a := range kv {
+		b.WriteString(a.v)
+	}
+	all := b.String()
+	for i := range kv {
+		kv[i].v, all = all[:len(kv[i].v)], all[len(kv[i].v):]
+	}
+	return kv
 }
 
 // sorted sorts kv by key and keeps, of equal keys, the last.
@@ -64,7 +90,7 @@ func merged(into, from attrs) attrs {
 	case into.len() == 0:
 		return from
 	}
-	return attrs{kv: sorted(from.appendTo(into.appendTo(make([]attr, 0, into.len()+from.len()))))}
+	return attrs{kv: owned(sorted(from.appendTo(into.appendTo(make([]attr, 0, into.len()+from.len())))))}
 }
 
 // put writes the attributes into span's, in key order.

@@ -22,14 +22,12 @@ const sweepBatch = 1000
 // put keeps o open under key in the held root h, and its place in time.
 func (t *Tracker) put(h *held, key string, o open) {
 	o.attrs = o.attrs.compact()
+	o.message = strings.Clone(o.message) // a sub-type, decoded: see attrs.go
 	l := h.life
-	e := l.open[key]
+	e := l.open.get(key)
 	if e == nil {
-		if l.open == nil {
-			l.open = map[string]*entry{}
-		}
 		e = &entry{open: o, due: due{at: o.since(), root: h.root, key: key}}
-		l.open[key] = e
+		l.open.add(e)
 		t.timeMu.Lock()
 		t.opened.push(&e.due)
 		t.timeMu.Unlock()
@@ -46,11 +44,11 @@ func (t *Tracker) put(h *held, key string, o open) {
 
 // remove forgets what is open under key in l.
 func (t *Tracker) remove(l *life, key string) {
-	e := l.open[key]
+	e := l.open.get(key)
 	if e == nil {
 		return
 	}
-	delete(l.open, key)
+	l.open.del(key)
 	t.timeMu.Lock()
 	t.opened.remove(&e.due)
 	t.timeMu.Unlock()
@@ -169,7 +167,7 @@ func (s *sweep) close() {
 	}
 	var still []pick
 	for i, d := range s.picked {
-		e := s.held(d.root).life.open[d.key]
+		e := s.held(d.root).life.open.get(d.key)
 		if e != nil && &e.due == d && (i < s.over || s.now.Sub(e.since()) > t.timeout) {
 			still = append(still, pick{d, i < s.over})
 		}
@@ -178,7 +176,7 @@ func (s *sweep) close() {
 	for _, p := range still {
 		d := p.d
 		h := s.held(d.root)
-		o := h.life.open[d.key].open
+		o := h.life.open.get(d.key).open
 		if h.read {
 			var ok bool
 			if o, ok = h.stored[d.key]; !ok {

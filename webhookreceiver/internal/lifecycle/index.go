@@ -33,9 +33,9 @@ type shard struct {
 
 // life is one root's lifecycle: its own open span and its children's.
 type life struct {
-	mu   sync.Mutex        // held by the one delivery, or sweep, applying to this root
-	refs int               // guarded by the shard's mu: who holds or waits for mu
-	open map[string]*entry // guarded by mu; by key; made on first use
+	mu   sync.Mutex // held by the one delivery, or sweep, applying to this root
+	refs int        // guarded by the shard's mu: who holds or waits for mu
+	open openSet    // guarded by mu
 }
 
 // entry is an open span and its place in the expiry heap.
@@ -103,7 +103,7 @@ func (ix *index) release(roots []held) {
 		s := ix.shard(roots[i].root)
 		s.mu.Lock()
 		l.refs--
-		drop := l.refs == 0 && len(l.open) == 0
+		drop := l.refs == 0 && l.open.len() == 0
 		if drop {
 			delete(s.lives, roots[i].root)
 		}

@@ -140,7 +140,7 @@ func (p *plan) get(h *held, key string) (open, bool) {
 		o, ok := h.stored[key]
 		return o, ok
 	}
-	if e := h.life.open[key]; e != nil {
+	if e := h.life.open.get(key); e != nil {
 		return e.open, true
 	}
 	return open{}, false
@@ -225,7 +225,7 @@ func (p *plan) closeChildren(h *held, end time.Time) {
 			}
 		}
 	} else {
-		for key, e := range h.life.open {
+		for key, e := range h.life.open.all() {
 			if e.root == h.root && e.withRoot {
 				keys = append(keys, key)
 			}

@@ -177,7 +177,7 @@ func (p *plan) fetching(key string) bool {
 // what is missing there was closed by another process, what is there may
 // have moved on, or been opened elsewhere.
 func (t *Tracker) reconcile(h *held) {
-	for key := range h.life.open {
+	for key := range h.life.open.all() {
 		if _, ok := h.stored[key]; !ok {
 			t.remove(h.life, key)
 		}
@@ -190,11 +190,11 @@ func (t *Tracker) reconcile(h *held) {
 // groupOp writes the held root h's group as memory holds it, or deletes it
 // when nothing is open.
 func groupOp(h *held) *storage.Operation {
-	if len(h.life.open) == 0 {
+	if h.life.open.len() == 0 {
 		return storage.DeleteOperation(groupPrefix + h.root)
 	}
-	entries := make([]keyed, 0, len(h.life.open))
-	for key, e := range h.life.open {
+	entries := make([]keyed, 0, h.life.open.len())
+	for key, e := range h.life.open.all() {
 		entries = append(entries, keyed{key, &e.open})
 	}
 	return storage.SetOperation(groupPrefix+h.root, encodeGroup(h.root, entries))

@@ -75,6 +75,10 @@ func main() {
 		runScale()
 		return
 	}
+	if *stack == "memory" { // the last row of scale, alone
+		fmt.Printf("bytes per open lifecycle, through the receiver: %.0f (the engine alone: %.0f)\n", receiverBytesPerOpen(100_000), bytesPerOpen(100_000))
+		return
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		check(err)

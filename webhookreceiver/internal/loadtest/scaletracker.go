@@ -157,6 +157,7 @@ func sweepLatency(due int) (p99 time.Duration, n int, sweep time.Duration) {
 func bytesPerOpen(open int) float64 {
 	var before, after runtime.MemStats
 	runtime.GC()
+	runtime.GC() // and what pools held
 	runtime.ReadMemStats(&before)
 	t := lifecycle.NewTracker(24*time.Hour, 1<<30)
 	for n := range open {
@@ -167,5 +168,5 @@ func bytesPerOpen(open int) float64 {
 	if t.Open() != open {
 		check(fmt.Errorf("%d open, not %d", t.Open(), open))
 	}
-	return float64(after.HeapAlloc-before.HeapAlloc) / float64(open)
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(open)
 }
