@@ -44,8 +44,8 @@ func receiverBytesPerOpen(open int) float64 {
 	f := webhookreceiver.NewFactory()
 	cfg := f.CreateDefaultConfig().(*webhookreceiver.Config)
 	check(confmap.NewFromStringMap(map[string]any{
-		"endpoint": endpoint,
-		"attendee": map[string]any{"secrets": []any{loadgen.AttendeeSecret}},
+		"endpoint":  endpoint,
+		"attendee":  map[string]any{"secrets": []any{loadgen.AttendeeSecret}},
 		"lifecycle": map[string]any{"max_open": open * 2},
 	}).Unmarshal(cfg))
 	set := receivertest.NewNopSettings(f.Type())
