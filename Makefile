@@ -150,8 +150,10 @@ bench:
 		$(MAKE) --no-print-directory build build-webhookevent && \
 		$(GO) run ./webhookreceiver/internal/loadtest -collector $(abspath $(DIST)) && \
 		$(GO) run ./webhookreceiver/internal/loadtest -webhookevent $(abspath $(WEBHOOKEVENT_DIST)) && \
-		$(GO) run ./webhookreceiver/internal/loadtest -attack -collector $(abspath $(DIST)); fi
+		$(GO) run ./webhookreceiver/internal/loadtest -attack -collector $(abspath $(DIST)) && \
+		$(GO) run ./webhookreceiver/internal/loadtest -attack -stall 60s -collector $(abspath $(DIST)); fi
 	$(GO) run ./webhookreceiver/internal/loadtest -attack -stack component
+	$(GO) run ./webhookreceiver/internal/loadtest -attack -stall 60s -stack component
 	$(GO) run ./webhookreceiver/internal/loadtest -stack scale -rounds 3
 	$(GO) run ./webhookreceiver/internal/loadtest -stack handler
 	$(GO) run ./webhookreceiver/internal/loadtest -stack component
