@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/dedup"
+	"github.com/eventhooks/collector/webhookreceiver/internal/lifecycle"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
 )
@@ -356,7 +357,11 @@ func consumeAnswer(errs ...error) answer {
 	}
 	switch {
 	case len(retryable) > 0:
-		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "the pipeline refused the delivery, retry later", detail: errors.Join(retryable...)}
+		message := "the pipeline refused the delivery, retry later"
+		if slices.ContainsFunc(retryable, func(err error) bool { return errors.Is(err, lifecycle.ErrStorage) }) {
+			message = "the lifecycles' storage could not be read or written, retry later"
+		}
+		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: message, detail: errors.Join(retryable...)}
 	case len(permanent) > 0:
 		return answer{status: http.StatusInternalServerError, outcome: outcomeFailed, message: "the pipeline failed permanently", detail: errors.Join(permanent...)}
 	}

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/receiver"
@@ -372,17 +373,36 @@ func (r *webhookReceiver) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// expire emits the expired lifecycles; what a consumer refuses stays open and
-// is tried again on the next tick.
+// expire emits the expired lifecycles. What the traces pipeline refuses
+// for now stays open and is tried again on the next tick; what it refuses
+// for good is dropped, counted and logged, and the sweep goes on. A panic
+// (a bug, in a consumer or a storage extension) is logged, and the next
+// tick tries again: the collector goes on.
 func (r *webhookReceiver) expire(ctx context.Context) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.settings.Logger.Error("Panic while expiring lifecycles; trying again at the next check",
+				zap.String("panic", fmt.Sprint(p)), zap.StackSkip("stack", 1))
+		}
+	}()
 	n := 0
-	err := r.lifecycle.Expire(r.now(), func(spans ptrace.Traces) error {
+	var refused error
+	dropped, err := r.lifecycle.Expire(r.now(), func(spans ptrace.Traces) error {
 		if r.traces == nil {
 			return nil // no pipeline to feed: forgotten at once
 		}
 		n = spans.SpanCount()
-		return r.consumeSpans(ctx, "lifecycle", spans)
+		err := r.consumeSpans(ctx, "lifecycle", spans)
+		if consumererror.IsPermanent(err) {
+			refused = err
+		}
+		return err
 	})
+	if dropped > 0 {
+		r.telemetry.ReceiverWebhookLifecycleSpansDropped.Add(ctx, int64(dropped))
+		r.settings.Logger.Error("Expired lifecycles refused permanently by the traces pipeline; dropped",
+			zap.Int("spans", dropped), zap.Error(refused))
+	}
 	if err != nil {
 		r.settings.Logger.Warn("Expired lifecycles not accepted; retrying later", zap.Int("spans", n), zap.Error(err))
 	}

@@ -245,10 +245,10 @@ func TestSweepWhileDeliveriesGoOn(t *testing.T) {
 			}
 		}()
 	}
-	for tr.Expire(now, c.emit) != nil { // a refused batch waits for the next tick
+	for expireErr(tr, now, c.emit) != nil { // a refused batch waits for the next tick
 	}
 	wg.Wait()
-	require.NoError(t, tr.Expire(now, func(ptrace.Traces) error { return nil }))
+	require.NoError(t, expireErr(tr, now, func(ptrace.Traces) error { return nil }))
 	require.Zero(t, tr.Open())
 
 	roots := map[string]int{} // root spans by trace

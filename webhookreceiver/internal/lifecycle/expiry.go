@@ -8,10 +8,12 @@ package lifecycle
 // would, and deliveries of other roots go on meanwhile.
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -51,6 +53,7 @@ func (t *Tracker) remove(l *life, key string) {
 	l.open.del(key)
 	t.timeMu.Lock()
 	t.opened.remove(&e.due)
+	delete(t.unwritten, key)
 	t.timeMu.Unlock()
 }
 
@@ -128,6 +131,12 @@ func (t *Tracker) batch(now time.Time) *sweep {
 	}
 	s.roots = sortedRoots(s.roots)
 	t.index.hold(s.roots)
+	defer func() {
+		if p := recover(); p != nil { // a storage extension's bug: the roots go, the panic on
+			s.release()
+			panic(p)
+		}
+	}()
 	if t.store != nil && len(s.roots) > 0 && !t.readGroups(s.roots, nil) {
 		s.unread = true // nothing to close: the batch waits for the next tick
 		return s
@@ -193,20 +202,42 @@ func (s *sweep) close() {
 		if o.start.IsZero() { // an end whose start never came
 			o.start, end = o.end, o.end
 		}
-		appendSpan(s.spans, d.key, o, end, o.failed, o.message)
+		if at, emitted := t.emittedUnwritten(d.key); emitted {
+			end = at // emitted by a batch whose write failed: not again
+		} else {
+			appendSpan(s.spans, d.key, o, end, o.failed, o.message)
+		}
 		s.ends[d.key] = end
 		h.change(d.key, nil)
 	}
 }
 
 // commit forgets what the batch closed, and the records past keeping, and
-// lets its roots go. With a storage, memory of its roots becomes what was
-// read of them, as in a delivery's commit, and the groups it closed
-// something of are written back without it.
-func (s *sweep) commit() {
+// lets its roots go. With a storage, the groups it closed something of are
+// written back without it first, and memory of its roots becomes what was
+// read of them, as in a delivery's commit; when the write fails, memory
+// stays as the storage is, and what the batch emitted is remembered so that
+// the next sweep, which expires it again, does not emit it twice.
+func (s *sweep) commit() error {
 	t := s.tracker
 	defer s.release()
-	ops := closedOps(s.ends)
+	if t.store != nil {
+		ops := closedOps(s.ends)
+		for i := range s.roots {
+			if len(s.roots[i].changes) > 0 {
+				ops = append(ops, groupOp(&s.roots[i]))
+			}
+		}
+		if err := t.write(ops); err != nil {
+			t.timeMu.Lock()
+			if t.unwritten == nil {
+				t.unwritten = map[string]time.Time{}
+			}
+			maps.Copy(t.unwritten, s.ends)
+			t.timeMu.Unlock()
+			return err
+		}
+	}
 	for i := range s.roots {
 		h := &s.roots[i]
 		if h.read {
@@ -215,22 +246,33 @@ func (s *sweep) commit() {
 		for key := range h.changes {
 			t.remove(h.life, key)
 		}
-		if t.store != nil && len(h.changes) > 0 {
-			ops = append(ops, groupOp(h))
-		}
 	}
 	t.markClosed(s.ends)
 	t.forget(s.now)
-	t.write(ops)
+	return nil
+}
+
+// emittedUnwritten reports where a span that a batch emitted but could not
+// write ended.
+func (t *Tracker) emittedUnwritten(key string) (time.Time, bool) {
+	t.timeMu.Lock()
+	defer t.timeMu.Unlock()
+	end, ok := t.unwritten[key]
+	return end, ok
 }
 
 func (s *sweep) release() { s.tracker.index.release(s.roots) }
 
-// apply emits the batch's spans and commits once they were accepted.
-func (s *sweep) apply(emit Emit) error {
+// apply emits the batch's spans and commits once they were accepted; one
+// refused for good is committed all the same, and counted in dropped.
+func (s *sweep) apply(emit Emit) (dropped int, err error) {
 	defer s.release() // when emit refused, or panicked
 	if s.unread {
-		return errStorage
+		return 0, ErrStorage
 	}
-	return emitThenCommit(s.spans, s.commit, emit)
+	err = emitThenCommit(s.spans, s.commit, emit)
+	if err != nil && consumererror.IsPermanent(err) {
+		return s.spans.SpanCount(), s.commit()
+	}
+	return 0, err
 }

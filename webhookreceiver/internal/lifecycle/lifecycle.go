@@ -78,6 +78,9 @@ type Tracker struct {
 	// anew; ended is the same records, oldest first.
 	closed map[string]*due
 	ended  timeline
+	// unwritten holds, by key, where the spans that an expiry batch emitted
+	// but could not write to the storage ended, until a batch writes them.
+	unwritten map[string]time.Time
 
 	timeout time.Duration
 	maxOpen int // beyond it, Expire closes the oldest whatever their age
@@ -120,33 +123,39 @@ func (t *Tracker) Apply(src translate.Source, events []provider.Event, emit Emit
 	return emitThenCommit(p.spans, p.commit, emit)
 }
 
-// errStorage refuses a delivery whose lifecycles could not be read from the
-// storage; the failure itself is logged where it happened.
-var errStorage = errors.New("the lifecycles' storage could not be read, retry later")
+// ErrStorage refuses a delivery whose lifecycles could not be read from,
+// or written to, the storage; the failure itself is logged where it
+// happened. It is retryable: nothing changed.
+var ErrStorage = errors.New("the lifecycles' storage could not be read or written, retry later")
 
 // Expire emits, marked incomplete and ended at now, the lifecycles open for
 // longer than the timeout (and the oldest beyond maxOpen), and forgets them
 // once emit accepted them; see Apply. It goes in batches, each emitted on
-// its own; a refused one stops the sweep, the rest waits for the next.
-func (t *Tracker) Expire(now time.Time, emit Emit) error {
+// its own. A batch that emit refuses for good (consumererror.IsPermanent)
+// would be refused again: it is forgotten all the same, counted in
+// dropped, and the sweep goes on. A batch refused otherwise, or whose
+// storage cannot be read or written, stops the sweep: it is tried again at
+// the next one, and spans it already emitted are not emitted again.
+func (t *Tracker) Expire(now time.Time, emit Emit) (dropped int, err error) {
 	for {
-		if err := t.batch(now).apply(emit); err != nil {
-			return err
+		n, err := t.batch(now).apply(emit)
+		dropped += n
+		if err != nil {
+			return dropped, err
 		}
 		if !t.overdue(now) {
-			return nil
+			return dropped, nil
 		}
 	}
 }
 
 // emitThenCommit emits spans, unless there are none (or, never made, they
 // are the zero Traces), and commits once they were accepted.
-func emitThenCommit(spans ptrace.Traces, commit func(), emit Emit) error {
+func emitThenCommit(spans ptrace.Traces, commit func() error, emit Emit) error {
 	if spans != (ptrace.Traces{}) && spans.SpanCount() > 0 {
 		if err := emit(spans); err != nil {
 			return err
 		}
 	}
-	commit()
-	return nil
+	return commit()
 }

@@ -45,7 +45,7 @@ func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) e
 	}
 	t.index.hold(p.roots())
 	if t.store != nil && len(p.roots()) > 0 && !p.read(events) {
-		return errStorage
+		return ErrStorage
 	}
 	for i := range events {
 		for j := range events[i].Transitions {
@@ -61,15 +61,26 @@ func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) e
 	return nil
 }
 
-// commit applies the planned changes to the tracker and its storage, then
-// lets the roots go. With a storage, memory of each root becomes what was
-// read of it, changed as planned, and a group that changed is written back
-// whole.
-func (p *plan) commit() {
+// commit applies the planned changes to the storage and then to the
+// tracker, and lets the roots go. With a storage, a group that changed is
+// written back whole, and memory of each root becomes what was read of it,
+// changed as planned; when the write fails, memory stays as the storage
+// is (ErrStorage).
+func (p *plan) commit() error {
 	t := p.tracker
 	defer p.release()
-	var ops []*storage.Operation
 	roots := p.roots()
+	if t.store != nil {
+		var ops []*storage.Operation
+		for i := range roots {
+			if len(roots[i].changes) > 0 {
+				ops = append(ops, groupOp(&roots[i]))
+			}
+		}
+		if err := t.write(append(ops, closedOps(p.closed)...)); err != nil {
+			return err
+		}
+	}
 	for i := range roots {
 		h := &roots[i]
 		if h.read {
@@ -82,14 +93,9 @@ func (p *plan) commit() {
 				t.put(h, key, *c)
 			}
 		}
-		if t.store != nil && len(h.changes) > 0 {
-			ops = append(ops, groupOp(h))
-		}
 	}
 	t.markClosed(p.closed)
-	if t.store != nil {
-		t.write(append(ops, closedOps(p.closed)...))
-	}
+	return nil
 }
 
 // traces returns the spans planned so far, made on first use: most
@@ -166,6 +172,15 @@ func (p *plan) span(h *held, tr *provider.Transition) {
 	if !isOpen && !tr.Start.IsZero() { // only then is a closed record asked for (a storage read)
 		if end, closed := p.closedAt(tr.Key); closed && !tr.Start.After(end) {
 			return // the start of a span already emitted, arriving late: it is past changing
+		}
+	}
+	if !isOpen && tr.Start.IsZero() && !tr.End.IsZero() {
+		if end, closed := p.closedAt(tr.Key); closed && !tr.End.After(end) {
+			// The end of a span already emitted, arriving late (a
+			// participant's leave refused and retried after its bot's end
+			// closed it): its delivery's log says it, the span is past
+			// changing. One after that end is a later stay's, and waits.
+			return
 		}
 	}
 	wasOpen := isOpen

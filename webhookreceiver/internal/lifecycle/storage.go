@@ -133,14 +133,14 @@ func (t *Tracker) readGroups(roots []held, extra []*storage.Operation) bool {
 }
 
 // read reads, in one call, the groups of the roots p holds and the records
-// of the closes that the events' starts may ask for (see plan.closedAt);
-// false when the storage could not be read.
+// of the closes that the events' starts and ends may ask for (see
+// plan.closedAt); false when the storage could not be read.
 func (p *plan) read(events []provider.Event) bool {
 	var gets []*storage.Operation
 	for i := range events {
 		for j := range events[i].Transitions {
 			tr := &events[i].Transitions[j]
-			if tr.Start.IsZero() || p.fetching(tr.Key) {
+			if tr.Start.IsZero() && tr.End.IsZero() || p.fetching(tr.Key) {
 				continue
 			}
 			p.fetched = append(p.fetched, fetched{key: tr.Key})
@@ -187,15 +187,33 @@ func (t *Tracker) reconcile(h *held) {
 	}
 }
 
-// groupOp writes the held root h's group as memory holds it, or deletes it
-// when nothing is open.
+// groupOp writes the held root h's group as it is once its changes are
+// made: what was read of it (or, unread, what memory holds), changed as
+// planned; or deletes it when nothing stays open. It is built before memory
+// changes, so that memory changes only once the storage took it.
 func groupOp(h *held) *storage.Operation {
-	if h.life.open.len() == 0 {
-		return storage.DeleteOperation(groupPrefix + h.root)
+	var entries []keyed
+	keep := func(key string, o *open) {
+		if _, changed := h.changes[key]; !changed {
+			entries = append(entries, keyed{key, o})
+		}
 	}
-	entries := make([]keyed, 0, h.life.open.len())
-	for key, e := range h.life.open.all() {
-		entries = append(entries, keyed{key, &e.open})
+	if h.read {
+		for key, o := range h.stored {
+			keep(key, &o)
+		}
+	} else {
+		for key, e := range h.life.open.all() {
+			keep(key, &e.open)
+		}
+	}
+	for key, c := range h.changes {
+		if c != nil {
+			entries = append(entries, keyed{key, c})
+		}
+	}
+	if len(entries) == 0 {
+		return storage.DeleteOperation(groupPrefix + h.root)
 	}
 	return storage.SetOperation(groupPrefix+h.root, encodeGroup(h.root, entries))
 }
@@ -223,18 +241,21 @@ func closedOps(ends map[string]time.Time) []*storage.Operation {
 	return ops
 }
 
-// write applies committed changes to the storage, in one call; a failure
-// is logged: the state in memory is right, only a restart or another
-// replica would miss it.
-func (t *Tracker) write(ops []*storage.Operation) {
+// write applies a commit's changes to the storage, in one call, before
+// memory takes them: when it fails, nothing changes, and the delivery is
+// refused (its platform retries it) or the sweep's batch waits for the next
+// tick, so that memory never holds what the storage does not.
+func (t *Tracker) write(ops []*storage.Operation) error {
 	if t.store == nil || len(ops) == 0 {
-		return
+		return nil
 	}
 	ctx, cancel := storageContext()
 	defer cancel()
 	if err := t.store.Batch(ctx, ops...); err != nil {
 		t.logger.Warn("Could not write lifecycles to the storage", zap.Error(err))
+		return ErrStorage
 	}
+	return nil
 }
 
 // Stale reports whether an entry of the storage is the record of a span

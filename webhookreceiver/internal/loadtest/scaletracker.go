@@ -132,7 +132,8 @@ func sweepLatency(due int) (p99 time.Duration, n int, sweep time.Duration) {
 	}
 	time.Sleep(10 * time.Millisecond) // the senders are under way
 	start := time.Now()
-	check(t.Expire(now, accept))
+	_, err := t.Expire(now, accept)
+	check(err)
 	end := time.Now()
 	stop.Store(true)
 	wg.Wait()

@@ -25,15 +25,16 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                             metric.Meter
-	mu                                sync.Mutex
-	registrations                     []metric.Registration
-	ReceiverWebhookBodyBytesInFlight  metric.Int64ObservableUpDownCounter
-	ReceiverWebhookConnections        metric.Int64ObservableUpDownCounter
-	ReceiverWebhookConnectionsRefused metric.Int64Counter
-	ReceiverWebhookDeliveries         metric.Int64Counter
-	ReceiverWebhookDeliveryDuration   metric.Float64Histogram
-	ReceiverWebhookOpenLifecycles     metric.Int64ObservableUpDownCounter
+	meter                                metric.Meter
+	mu                                   sync.Mutex
+	registrations                        []metric.Registration
+	ReceiverWebhookBodyBytesInFlight     metric.Int64ObservableUpDownCounter
+	ReceiverWebhookConnections           metric.Int64ObservableUpDownCounter
+	ReceiverWebhookConnectionsRefused    metric.Int64Counter
+	ReceiverWebhookDeliveries            metric.Int64Counter
+	ReceiverWebhookDeliveryDuration      metric.Float64Histogram
+	ReceiverWebhookLifecycleSpansDropped metric.Int64Counter
+	ReceiverWebhookOpenLifecycles        metric.Int64ObservableUpDownCounter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -149,6 +150,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithDescription("Time from the start of a delivery's request to the answer. [Alpha]"),
 		metric.WithUnit("s"),
 		metric.WithExplicitBucketBoundaries([]float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}...),
+	)
+	errs = errors.Join(errs, err)
+	builder.ReceiverWebhookLifecycleSpansDropped, err = builder.meter.Int64Counter(
+		"otelcol_receiver_webhook_lifecycle_spans_dropped",
+		metric.WithDescription("Spans of expired lifecycles that the traces pipeline refused permanently; they are dropped, not retried. [Alpha]"),
+		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ReceiverWebhookOpenLifecycles, err = builder.meter.Int64ObservableUpDownCounter(

@@ -35,6 +35,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ReceiverWebhookConnectionsRefused.Add(context.Background(), 1)
 	tb.ReceiverWebhookDeliveries.Add(context.Background(), 1)
 	tb.ReceiverWebhookDeliveryDuration.Record(context.Background(), 1)
+	tb.ReceiverWebhookLifecycleSpansDropped.Add(context.Background(), 1)
 	AssertEqualReceiverWebhookBodyBytesInFlight(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -49,6 +50,9 @@ func TestSetupTelemetry(t *testing.T) {
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverWebhookDeliveryDuration(t, testTel,
 		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualReceiverWebhookLifecycleSpansDropped(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualReceiverWebhookOpenLifecycles(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
