@@ -8,7 +8,6 @@ package lifecycle
 // would, and deliveries of other roots go on meanwhile.
 
 import (
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -53,7 +52,6 @@ func (t *Tracker) remove(l *life, key string) {
 	l.open.del(key)
 	t.timeMu.Lock()
 	t.opened.remove(&e.due)
-	delete(t.unwritten, key)
 	t.timeMu.Unlock()
 }
 
@@ -92,6 +90,7 @@ func (t *Tracker) closedAt(key string) (time.Time, bool) {
 func (t *Tracker) forget(now time.Time) {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
+	t.forgetUnwritten(now)
 	for range sweepBatch {
 		d := t.ended.top()
 		if d == nil || !t.forgotten(d.at, now) && t.ended.len() <= t.maxOpen {
@@ -155,6 +154,8 @@ type sweep struct {
 	roots   []held // sorted
 	spans   ptrace.Traces
 	ends    map[string]time.Time
+	sent    []sent   // with a storage: the spans appended (unwritten.go)
+	resent  []string // spans not appended: emitted before, unwritten
 }
 
 func (s *sweep) held(root string) *held {
@@ -202,12 +203,7 @@ func (s *sweep) close() {
 		if o.start.IsZero() { // an end whose start never came
 			o.start, end = o.end, o.end
 		}
-		if at, emitted := t.emittedUnwritten(d.key); emitted {
-			end = at // emitted by a batch whose write failed: not again
-		} else {
-			appendSpan(s.spans, d.key, o, end, o.failed, o.message)
-		}
-		s.ends[d.key] = end
+		s.ends[d.key] = t.out(func() ptrace.Traces { return s.spans }, d.key, o, end, o.failed, o.message, &s.sent, &s.resent)
 		h.change(d.key, nil)
 	}
 }
@@ -229,14 +225,10 @@ func (s *sweep) commit() error {
 			}
 		}
 		if err := t.write(ops); err != nil {
-			t.timeMu.Lock()
-			if t.unwritten == nil {
-				t.unwritten = map[string]time.Time{}
-			}
-			maps.Copy(t.unwritten, s.ends)
-			t.timeMu.Unlock()
+			t.unwrote(s.sent)
 			return err
 		}
+		t.wrote(s.resent)
 	}
 	for i := range s.roots {
 		h := &s.roots[i]
@@ -250,15 +242,6 @@ func (s *sweep) commit() error {
 	t.markClosed(s.ends)
 	t.forget(s.now)
 	return nil
-}
-
-// emittedUnwritten reports where a span that a batch emitted but could not
-// write ended.
-func (t *Tracker) emittedUnwritten(key string) (time.Time, bool) {
-	t.timeMu.Lock()
-	defer t.timeMu.Unlock()
-	end, ok := t.unwritten[key]
-	return end, ok
 }
 
 func (s *sweep) release() { s.tracker.index.release(s.roots) }

@@ -14,6 +14,7 @@ package lifecycle
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -78,9 +79,11 @@ type Tracker struct {
 	// anew; ended is the same records, oldest first.
 	closed map[string]*due
 	ended  timeline
-	// unwritten holds, by key, where the spans that an expiry batch emitted
-	// but could not write to the storage ended, until a batch writes them.
-	unwritten map[string]time.Time
+	// unwritten holds the spans emitted by commits whose write failed
+	// (unwritten.go), by ID key, with their ends; nUnwritten is its length,
+	// read without timeMu.
+	unwritten  map[string]time.Time
+	nUnwritten atomic.Int64
 
 	timeout time.Duration
 	maxOpen int // beyond it, Expire closes the oldest whatever their age

@@ -30,6 +30,8 @@ type plan struct {
 	closed  map[string]time.Time // made on first use
 	spans   ptrace.Traces        // made on first use (see traces)
 	fetched []fetched            // with a storage: closes read with the groups
+	sent    []sent               // with a storage: the spans appended (unwritten.go)
+	resent  []string             // spans not appended: emitted before, unwritten
 }
 
 // fill holds the roots that events touch and plans, into p, the spans
@@ -78,8 +80,10 @@ func (p *plan) commit() error {
 			}
 		}
 		if err := t.write(append(ops, closedOps(p.closed)...)); err != nil {
+			t.unwrote(p.sent)
 			return err
 		}
+		t.wrote(p.resent)
 	}
 	for i := range roots {
 		h := &roots[i]
@@ -107,9 +111,15 @@ func (p *plan) traces() ptrace.Traces {
 	return p.spans
 }
 
+// out appends the span of o under key, ended at end, unless an earlier
+// commit that could not be written emitted it; it returns where it ended.
+func (p *plan) out(key string, o open, end time.Time, failed bool, message string) time.Time {
+	return p.tracker.out(p.traces, key, o, end, failed, message, &p.sent, &p.resent)
+}
+
 // emit writes the span of o under key, ended at end, and remembers it closed.
 func (p *plan) emit(key string, o open, end time.Time, failed bool, message string) {
-	appendSpan(p.traces(), key, o, end, failed, message)
+	end = p.out(key, o, end, failed, message)
 	if p.closed == nil {
 		p.closed = map[string]time.Time{}
 	}
@@ -193,7 +203,7 @@ func (p *plan) span(h *held, tr *provider.Transition) {
 			// A new stay while the last one never ended: that one is
 			// closed, incomplete, where the new one starts.
 			cur.attrs = merged(cur.attrs, incomplete)
-			appendSpan(p.traces(), tr.Key, cur, tr.Start, false, "")
+			p.out(tr.Key, cur, tr.Start, false, "")
 			cur = p.newOpen(tr, tr.Start)
 		case tr.Start.Before(cur.start): // a start that arrived late
 			cur.start = tr.Start
@@ -216,7 +226,7 @@ func (p *plan) span(h *held, tr *provider.Transition) {
 	case !wasOpen:
 		// Started and ended at once (an utterance): a span of its own, with
 		// nothing to remember; a retry of it is a duplicate delivery.
-		appendSpan(p.traces(), tr.Key, cur, tr.End, tr.Failed, tr.Message)
+		p.out(tr.Key, cur, tr.End, tr.Failed, tr.Message)
 	default:
 		p.emit(tr.Key, cur, tr.End, tr.Failed, tr.Message)
 		p.del(h, tr.Key)
@@ -282,7 +292,7 @@ func (p *plan) startWaitingEnd(h *held, tr *provider.Transition, waiting open) {
 		// The start of a later stay: the waiting end will never be paired.
 		waiting.start = waiting.end
 		waiting.attrs = merged(waiting.attrs, incomplete)
-		appendSpan(p.traces(), tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
+		p.out(tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
 		next := p.newOpen(tr, tr.Start)
 		next.attrs = mapAttrs(tr.Attributes)
 		p.put(h, tr.Key, next)
@@ -294,7 +304,7 @@ func (p *plan) startWaitingEnd(h *held, tr *provider.Transition, waiting open) {
 func (p *plan) lone(tr *provider.Transition) {
 	o := p.newOpen(tr, tr.End)
 	o.attrs = merged(mapAttrs(tr.Attributes), incomplete)
-	appendSpan(p.traces(), tr.Key, o, tr.End, tr.Failed, tr.Message)
+	p.out(tr.Key, o, tr.End, tr.Failed, tr.Message)
 }
 
 func (p *plan) newOpen(tr *provider.Transition, start time.Time) open {
