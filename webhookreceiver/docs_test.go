@@ -1,6 +1,8 @@
 package webhookreceiver
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +12,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/provider/envprovider"
+	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
@@ -160,4 +165,73 @@ func TestDocsOptionsDocumented(t *testing.T) {
 				"the option %s.%s is not in webhookreceiver/README.md", f.Key, key)
 		}
 	}
+}
+
+// yamlBlocks returns the ```yaml blocks of a document, with the line each
+// starts on.
+func yamlBlocks(t *testing.T, file string) map[int]string {
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	blocks := map[int]string{}
+	var block []string
+	start := 0
+	for i, line := range strings.Split(string(b), "\n") {
+		switch {
+		case start == 0 && strings.TrimSpace(line) == "```yaml":
+			start, block = i+1, nil
+		case start != 0 && strings.TrimSpace(line) == "```":
+			blocks[start] = strings.Join(block, "\n")
+			start = 0
+		case start != 0:
+			block = append(block, line)
+		}
+	}
+	return blocks
+}
+
+// Every collector configuration the documents show loads as the
+// distribution loads a configuration (its file and env providers, with
+// the environment variables it names set), and each webhook receiver in it
+// validates. A block that is an ocb manifest, not a configuration, is left
+// to the build.
+func TestDocsYAMLBlocksLoad(t *testing.T) {
+	for name, value := range map[string]string{
+		"ATTENDEE_WEBHOOK_SECRET": attendeeSecret, "EVENTSAIR_WEBHOOK_SECRET": testSecret, "MEETBOT_WEBHOOK_SECRET": testSecret,
+		"IOTUM_SIGNING_TOKEN": iotumToken, "AIRMEET_WEBHOOK_TOKEN": airmeetToken, "AIRMEET_ACCESS_KEY": "ak", "AIRMEET_SECRET_KEY": "sk",
+	} {
+		t.Setenv(name, value)
+	}
+	receivers := 0
+	for _, file := range []string{"../README.md", "README.md"} {
+		for line, block := range yamlBlocks(t, file) {
+			where := fmt.Sprintf("%s:%d", file, line)
+			path := filepath.Join(t.TempDir(), "block.yaml")
+			require.NoError(t, os.WriteFile(path, []byte(block), 0o600))
+			resolver, err := confmap.NewResolver(confmap.ResolverSettings{
+				URIs:              []string{"file:" + path},
+				ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory(), envprovider.NewFactory()},
+				DefaultScheme:     "env",
+			})
+			require.NoError(t, err)
+			conf, err := resolver.Resolve(context.Background())
+			require.NoError(t, err, "%s does not load", where)
+			if conf.IsSet("dist") || conf.IsSet("replaces") {
+				continue // an ocb manifest
+			}
+			sub, err := conf.Sub("receivers")
+			require.NoError(t, err, where)
+			for id := range sub.ToStringMap() {
+				if id != "webhook" && !strings.HasPrefix(id, "webhook/") {
+					continue
+				}
+				rc, err := sub.Sub(id)
+				require.NoError(t, err)
+				cfg := createDefaultConfig().(*Config)
+				require.NoError(t, rc.Unmarshal(cfg), "%s: %s", where, id)
+				require.NoError(t, cfg.Validate(), "%s: %s", where, id)
+				receivers++
+			}
+		}
+	}
+	require.GreaterOrEqual(t, receivers, 2)
 }
