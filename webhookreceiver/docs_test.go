@@ -235,3 +235,23 @@ func TestDocsYAMLBlocksLoad(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, receivers, 2)
 }
+
+// Every dimension examples/spanmetrics.yaml counts by is an attribute that
+// spans carry: one that only log records carry would make no series.
+func TestSpanmetricsExampleDimensionsAreSpanAttributes(t *testing.T) {
+	example, err := os.ReadFile(filepath.Join("..", "examples", "spanmetrics.yaml"))
+	require.NoError(t, err)
+	traces, err := filepath.Glob(filepath.Join("..", "testdata", "*", "*.traces.yaml"))
+	require.NoError(t, err)
+	var golden strings.Builder
+	for _, f := range traces {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		golden.Write(b)
+	}
+	dims := regexp.MustCompile(`(?m)^\s+- name: (\S+)`).FindAllStringSubmatch(string(example), -1)
+	require.NotEmpty(t, dims)
+	for _, d := range dims {
+		require.Contains(t, golden.String(), "key: "+d[1], "no span in testdata carries %s", d[1])
+	}
+}
