@@ -16,8 +16,8 @@ CONFIG      ?= examples/default.yaml
 # hash is pinned by the distribution's go.sum once fetched, without it.
 export GONOSUMDB := github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/redisstorageextension
 
-# The yardstick of DESIGN.md §9 under load: the contrib webhookevent receiver
-# in a distribution of the same shape. The module mirror holds it only at
+# The yardstick under load: the contrib webhookevent receiver in a
+# distribution of the same shape. This project's builds can fetch it only at
 # v0.156.0, which needs the collector of its own release: its own ocb.
 WEBHOOKEVENT_OCB_VERSION := v0.156.0
 WEBHOOKEVENT_OCB         := .build/tools/ocb-$(WEBHOOKEVENT_OCB_VERSION)/builder
@@ -91,7 +91,8 @@ soak: build backends
 ## backends: VictoriaLogs and Jaeger v2, built once from their module sources into $(BACKENDS_DIR)
 backends: $(VLOGS) $(JAEGER)
 
-# VictoriaLogs wants a VictoriaMetrics version the module mirror lacks:
+# VictoriaLogs wants a VictoriaMetrics version that the Go module proxy this
+# project is built with does not serve:
 # build a copy of its module with that dependency replaced by one it has.
 $(VLOGS):
 	mkdir -p $(BACKENDS_DIR)
@@ -113,7 +114,8 @@ $(JAEGER):
 
 ## build: the ocb distribution otelcol-eventhooks, in $(DIST_DIR)
 # ocb's own `go mod tidy` fails on a test-only dependency of the contrib file
-# exporter that the module mirror lacks: generate, tidy tolerantly, then compile.
+# exporter that the Go module proxy this project is built with does not serve:
+# generate, tidy tolerantly, then compile.
 build: $(OCB)
 	rm -f $(DIST)
 	mkdir -p $(DIST_DIR)
@@ -143,7 +145,7 @@ demo:
 ## line is "ratio receiver/bare-net-http: X.XX". Before it, the peak RSS under an
 ## attack of uploads without a secret. COLLECTOR=1 also measures the built
 ## distribution the same ways, and the contrib webhookevent receiver's. Before
-## the harness too, the lifecycles' scale table (DESIGN.md §9).
+## the harness too, the lifecycles' scale table (internal/loadtest/README.md).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
 	@if [ -n "$${COLLECTOR:-}" ]; then \

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -254,4 +255,33 @@ func TestSpanmetricsExampleDimensionsAreSpanAttributes(t *testing.T) {
 	for _, d := range dims {
 		require.Contains(t, golden.String(), "key: "+d[1], "no span in testdata carries %s", d[1])
 	}
+}
+
+// The repository stands alone: no file refers its reader to a document
+// that is not in it, or to the machine it was built on.
+func TestRepositoryStandsAlone(t *testing.T) {
+	outside := []string{"DESIGN" + ".md", "module " + "mirror"}
+	checked := 0
+	err := filepath.WalkDir("..", func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && strings.HasPrefix(d.Name(), ".") && path != ".." {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !(d.Name() == "Makefile" || slices.Contains([]string{".md", ".yaml", ".go", ".py", ".sh"}, filepath.Ext(path))) {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, s := range outside {
+			require.NotContains(t, string(b), s, "%s refers to %q", path, s)
+		}
+		checked++
+		return nil
+	})
+	require.NoError(t, err)
+	require.Greater(t, checked, 100)
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
 )
 
-// attendeeSecret is the secret of DESIGN.md's vectors, with which
+// attendeeSecret is the secret of the Attendee test vectors, with which
 // testdata/attendee/generate.py signed every delivery.
 const attendeeSecret = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 

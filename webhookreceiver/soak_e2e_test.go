@@ -21,7 +21,7 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
 )
 
-// TestE2ESoak is the crash-loop soak of DESIGN.md §10: examples/backends.yaml
+// TestE2ESoak is the crash-loop soak (make soak): examples/backends.yaml
 // as shipped, in the built distribution, feeding the real VictoriaLogs and
 // Jaeger; all four platforms' deliveries sent as the platforms send them,
 // retries included (internal/soak); the distribution killed with SIGKILL at

@@ -93,7 +93,7 @@ func TestMemoryRememberTwiceCountsOnce(t *testing.T) {
 }
 
 // BenchmarkMemoryMillionKeys reports the heap that one million remembered
-// delivery keys take (DESIGN.md §9: under 150 MB).
+// delivery keys take (the goal: under 150 MB).
 func BenchmarkMemoryMillionKeys(b *testing.B) {
 	for range b.N {
 		var before, after runtime.MemStats

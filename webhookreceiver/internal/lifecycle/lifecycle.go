@@ -1,7 +1,7 @@
 // Package lifecycle turns the lifecycle transitions carried by events into
 // spans: it keeps what is open, and emits a span when it closes.
 //
-// It is built so that unrelated work never waits (DESIGN.md §7): what is
+// It is built so that unrelated work never waits: what is
 // open is grouped by root, each root behind a lock of its own (index.go); a
 // delivery plans against the roots it holds (plan.go), emits, and commits;
 // expiry finds what is due at the top of a time-ordered heap (expiry.go); a

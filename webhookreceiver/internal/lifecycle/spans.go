@@ -1,7 +1,8 @@
 package lifecycle
 
 // Spans: how an open lifecycle becomes the spans it closes, with the IDs
-// DESIGN.md §5 gives, its attributes, and the phases of its timeline.
+// the reference gives (Traces and their IDs), its attributes, and the
+// phases of its timeline.
 
 import (
 	"time"

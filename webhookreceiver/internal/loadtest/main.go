@@ -1,11 +1,11 @@
 // Command loadtest measures the receiver against a bare net/http handler
 // that only reads the body, with the same load generator over loopback, in
 // one process, alternating the two, and prints a table and, as its last
-// line, "ratio receiver/bare-net-http: X.XX" (DESIGN.md §9, `make bench`).
+// line, "ratio receiver/bare-net-http: X.XX" (`make bench`).
 //
 // With -collector PATH it measures instead the built distribution (webhook
 // receiver → batch → nop exporter) against the bare handler, and with
-// -webhookevent PATH the yardstick DESIGN.md §9 names: the contrib
+// -webhookevent PATH the yardstick: the contrib
 // webhookevent receiver in a distribution of the same shape.
 package main
 

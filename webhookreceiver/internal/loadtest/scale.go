@@ -1,6 +1,6 @@
 package main
 
-// -stack scale: the table of DESIGN.md §9's scale goals, each a ratio or a
+// -stack scale: the table of the lifecycles' scale goals, each a ratio or a
 // figure from one run. The first two rows load the receiver through its
 // factory and HTTP, as a user's collector runs it, with pipelines that take
 // 1 ms per call; the others drive the lifecycle tracker itself, where the

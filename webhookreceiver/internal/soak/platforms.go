@@ -35,7 +35,7 @@ func (p Policy) Scaled(factor float64) Policy {
 	return Policy{Waits: waits, Timeout: p.Timeout}
 }
 
-// The platforms' retry rules (DESIGN.md §3).
+// The platforms' retry rules, as each documents them.
 var (
 	// Attendee: 3 attempts in all, on any non-2xx answer or after 10 s
 	// without one; the same idempotency_key every time. Its waits between
@@ -59,8 +59,8 @@ type Delivery struct {
 	// Records is how many log records the delivery makes (an Airmeet batch
 	// one per person, everything else one).
 	Records int
-	// Ends is the root key (DESIGN.md §5) of the lifecycle this delivery
-	// ends, if it ends one.
+	// Ends is the root key (see the reference's Traces and their IDs) of
+	// the lifecycle this delivery ends, if it ends one.
 	Ends string
 	// Path is what follows the base URL: path and query.
 	Path string

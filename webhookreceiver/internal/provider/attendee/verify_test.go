@@ -16,7 +16,7 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
-// The vectors of DESIGN.md §3.1.
+// The test vectors: bodies as Attendee sends them, signed as it signs them.
 const (
 	designSecret = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 	vector1Body  = `{"idempotency_key": "3e0f3c42-5f6b-4e8a-9d0e-7b1f2a3c4d5e", "bot_id": "bot_3hfP0PXEsNinIZmh", "bot_metadata": null, "trigger": "bot.state_change", "data": {"new_state": "ended", "old_state": "post_processing", "created_at": "2023-07-15T14:30:45.123456+00:00", "event_type": "post_processing_completed", "event_sub_type": null, "event_metadata": null}}`
