@@ -5,9 +5,11 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 GO          ?= go
-GOBIN       := $(shell $(GO) env GOPATH)/bin
+
 OCB_VERSION := v0.165.0
-OCB         := $(GOBIN)/builder
+# ocb lives in a folder named after its version: another version already on
+# the machine (in GOPATH/bin, say) is never used by mistake.
+OCB         := .build/tools/ocb-$(OCB_VERSION)/builder
 DIST_DIR    := .build/otelcol-eventhooks
 DIST        := $(DIST_DIR)/otelcol-eventhooks
 CONFIG      ?= examples/default.yaml
@@ -126,7 +128,8 @@ build: $(OCB)
 	@test -x $(DIST)
 
 $(OCB):
-	$(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+	GOBIN=$(abspath $(dir $@)) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+	@$@ version 2>&1 | grep -qx 'ocb version $(OCB_VERSION)' || { echo "$@ is not ocb $(OCB_VERSION)"; exit 1; }
 
 ## build-webhookevent: otelcol-webhookevent (contrib webhookevent → batch → nop), for `COLLECTOR=1 make bench`
 build-webhookevent: $(WEBHOOKEVENT_OCB)

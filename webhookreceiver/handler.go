@@ -93,8 +93,7 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.telemetry.ReceiverWebhookDeliveryDuration.Record(req.Context(), time.Since(start).Seconds(), rt.byProvider...)
 
 	if a.status != http.StatusOK {
-		r.settings.Logger.Debug("Delivery rejected", zap.String("provider", rt.src.Provider),
-			zap.Int("status", a.status), zap.String("reason", a.message), zap.NamedError("detail", a.detail))
+		r.rejections.log(r.settings.Logger, start, rt.src.Provider, a)
 		var header http.Header
 		if a.status == http.StatusServiceUnavailable {
 			header = http.Header{"Retry-After": {retryAfter}}

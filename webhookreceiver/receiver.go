@@ -62,20 +62,21 @@ type webhookReceiver struct {
 	logs     consumer.Logs   // nil without a logs pipeline
 	traces   consumer.Traces // nil without a traces pipeline
 
-	routes    []route // longest path first
-	runners   []provider.Runner
-	dedup     dedup.Store
-	storage   storage.Client // nil without a storage extension
-	claims    *dedup.Claims  // nil without a storage or dedup.claim_settle
-	inflight  inflight
-	budget    bodyBudget
-	decoders  map[string]decompress.Decoder      // by Content-Encoding, as compression_algorithms enables
-	conns     atomic.Pointer[connlimit.Listener] // once started
-	lifecycle *lifecycle.Tracker
-	obsLogs   *receiverhelper.ObsReport
-	obsTraces *receiverhelper.ObsReport
-	telemetry *metadata.TelemetryBuilder
-	now       func() time.Time
+	routes     []route // longest path first
+	runners    []provider.Runner
+	dedup      dedup.Store
+	storage    storage.Client // nil without a storage extension
+	claims     *dedup.Claims  // nil without a storage or dedup.claim_settle
+	inflight   inflight
+	rejections rejections
+	budget     bodyBudget
+	decoders   map[string]decompress.Decoder      // by Content-Encoding, as compression_algorithms enables
+	conns      atomic.Pointer[connlimit.Listener] // once started
+	lifecycle  *lifecycle.Tracker
+	obsLogs    *receiverhelper.ObsReport
+	obsTraces  *receiverhelper.ObsReport
+	telemetry  *metadata.TelemetryBuilder
+	now        func() time.Time
 
 	startOnce, stopOnce sync.Once
 	startErr            error
