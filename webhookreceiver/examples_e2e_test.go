@@ -28,6 +28,7 @@ func TestE2EExamplesValidate(t *testing.T) {
 		"AIRMEET_ACCESS_KEY=ak", "AIRMEET_SECRET_KEY=sk", "AIRMEET_EVENT_ID=5a1c0e62-7f3b-4d2a-9c1e-3b4d5e6f7a80",
 		"REDACTION_HMAC_KEY="+strings.Repeat("k", 32),
 		"REDIS_PASSWORD=p",
+		"TLS_CERT_FILE=/nonexistent/cert.pem", "TLS_KEY_FILE=/nonexistent/key.pem",
 	)
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {

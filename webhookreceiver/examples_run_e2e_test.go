@@ -3,8 +3,17 @@
 package webhookreceiver
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -27,6 +36,13 @@ import (
 // base URL and the output file of each pipeline.
 func runExample(t *testing.T, example string, pipelines map[string]string) (string, map[string]string) {
 	t.Helper()
+	return runExampleWith(t, example, pipelines, nil, http.DefaultClient)
+}
+
+// runExampleWith is runExample with more environment, and the client that
+// reaches the receiver (https:// when it has a TLS configuration).
+func runExampleWith(t *testing.T, example string, pipelines map[string]string, env []string, client *http.Client) (string, map[string]string) {
+	t.Helper()
 	bin := fromMake(t, "OTELCOL_EVENTHOOKS", "the distribution's binary")
 	dir := t.TempDir()
 	port := freePort(t)
@@ -46,9 +62,21 @@ func runExample(t *testing.T, example string, pipelines map[string]string) (stri
 	cmd.Env = append(os.Environ(),
 		"ATTENDEE_WEBHOOK_SECRET="+loadgen.AttendeeSecret, "IOTUM_SIGNING_TOKEN="+loadgen.IotumToken,
 		"AIRMEET_WEBHOOK_TOKEN="+loadgen.AirmeetToken, "REDACTION_HMAC_KEY="+strings.Repeat("k", 32))
+	cmd.Env = append(cmd.Env, env...)
 	startCommand(t, cmd)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitHTTP(t, base+"/health")
+	scheme := "http"
+	if client != http.DefaultClient {
+		scheme = "https"
+	}
+	base := fmt.Sprintf("%s://127.0.0.1:%d", scheme, port)
+	require.Eventually(t, func() bool {
+		resp, err := client.Get(base + "/health")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 60*time.Second, 200*time.Millisecond, "%s never answered", base)
 	return base, files
 }
 
@@ -138,4 +166,60 @@ func TestE2EExampleSpanmetrics(t *testing.T) {
 		})
 		return found
 	}, 30*time.Second, 200*time.Millisecond, "a calls series of attendee.bot with final_state fatal_error and status Error")
+}
+
+// examples/tls.yaml serves HTTPS: with a self-signed certificate for
+// 127.0.0.1, a signed delivery is answered 200 over TLS, and one in plain
+// HTTP is not served.
+func TestE2EExampleTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, pool := selfSigned(t, dir)
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	base, files := runExampleWith(t, "tls.yaml", map[string]string{"logs": "FILE"},
+		[]string{"TLS_CERT_FILE=" + certFile, "TLS_KEY_FILE=" + keyFile}, client)
+	require.True(t, strings.HasPrefix(base, "https://"))
+
+	key, _ := base64.StdEncoding.DecodeString(loadgen.AttendeeSecret)
+	body := attendeeDeliveryBody("5b0c0e62-0000-4000-8000-000000000021", "bot_logs.update",
+		`{"id": "log-1", "level": "info", "entry_type": "note", "message": "over TLS", "created_at": "2025-07-15T14:00:00.000000+00:00"}`)
+	req := loadgen.NewRequest(base+"/attendee", body)
+	require.NoError(t, loadgen.SignAttendee(req, key, body))
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NotNil(t, resp.TLS, "answered over TLS")
+	require.Eventually(t, func() bool { return len(readLogRecords(t, files["logs"])) == 1 }, 30*time.Second, 100*time.Millisecond)
+
+	plain, err := http.Get("http://" + strings.TrimPrefix(base, "https://") + "/health")
+	if err == nil {
+		plain.Body.Close()
+		require.NotEqual(t, http.StatusOK, plain.StatusCode, "plain HTTP is not served")
+	}
+}
+
+// selfSigned writes a self-signed certificate for 127.0.0.1 and its key to
+// dir, and returns them with a pool that trusts the certificate.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "eventhooks e2e"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	require.NoError(t, err)
+	keyDER, err := x509.MarshalECPrivateKey(priv)
+	require.NoError(t, err)
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	require.NoError(t, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600))
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
 }

@@ -273,6 +273,7 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, w http.Respons
 	case errors.Is(err, dedup.ErrClaimed):
 		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: err.Error()}
 	case err != nil:
+		r.health.set(sourceStorage, err)
 		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "the dedup store could not be read, retry later", detail: err}
 	}
 	send := want &^ emitted
@@ -303,7 +304,27 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, w http.Respons
 		}
 	}
 	r.remember(ctx, keys, took)
+	r.noteHealth(tracesErr, logsErr)
 	return consumeAnswer(tracesErr, logsErr)
+}
+
+// noteHealth tells the receiver's status how the storage and the pipelines
+// answered a delivery: a failing one makes it a recoverable error until a
+// delivery goes through again.
+func (r *webhookReceiver) noteHealth(tracesErr, logsErr error) {
+	var storageErr, pipelineErr error
+	if errors.Is(tracesErr, lifecycle.ErrStorage) {
+		storageErr = tracesErr
+	} else if tracesErr != nil {
+		pipelineErr = tracesErr
+	}
+	if logsErr != nil {
+		pipelineErr = logsErr
+	}
+	if r.storage != nil {
+		r.health.set(sourceStorage, storageErr)
+	}
+	r.health.set(sourcePipelines, pipelineErr)
 }
 
 // consumeTraces emits the spans the events close and, once the traces

@@ -54,6 +54,12 @@ type route struct {
 	outcomes   map[string][]metric.AddOption
 }
 
+// namedRunner is a platform's own work, with the platform's key.
+type namedRunner struct {
+	platform string
+	provider.Runner
+}
+
 // webhookReceiver is one component: one HTTP server feeding a logs and/or a
 // traces pipeline.
 type webhookReceiver struct {
@@ -63,12 +69,13 @@ type webhookReceiver struct {
 	traces   consumer.Traces // nil without a traces pipeline
 
 	routes     []route // longest path first
-	runners    []provider.Runner
+	runners    []namedRunner
 	dedup      dedup.Store
 	storage    storage.Client // nil without a storage extension
 	claims     *dedup.Claims  // nil without a storage or dedup.claim_settle
 	inflight   inflight
 	rejections rejections
+	health     health
 	budget     bodyBudget
 	decoders   map[string]decompress.Decoder      // by Content-Encoding, as compression_algorithms enables
 	conns      atomic.Pointer[connlimit.Listener] // once started
@@ -120,7 +127,7 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 			service = p.factory.Key
 		}
 		if runner, ok := prov.(provider.Runner); ok {
-			r.runners = append(r.runners, runner)
+			r.runners = append(r.runners, namedRunner{p.factory.Key, runner})
 		}
 		namespace := p.factory.Key
 		if namer, ok := prov.(provider.Namer); ok {
@@ -198,6 +205,7 @@ func (r *webhookReceiver) Start(ctx context.Context, host component.Host) error 
 }
 
 func (r *webhookReceiver) start(ctx context.Context, host component.Host) error {
+	r.health.start(host)
 	if r.cfg.Storage != nil {
 		if err := r.openStorage(ctx, host); err != nil {
 			return err
@@ -243,13 +251,7 @@ func (r *webhookReceiver) start(ctx context.Context, host component.Host) error 
 		r.wg.Add(1)
 		go func() {
 			defer r.wg.Done()
-			runner.Run(runCtx, func(err error) {
-				if err != nil {
-					componentstatus.ReportStatus(host, componentstatus.NewRecoverableErrorEvent(err))
-				} else {
-					componentstatus.ReportStatus(host, componentstatus.NewEvent(componentstatus.StatusOK))
-				}
-			})
+			runner.Run(runCtx, func(err error) { r.health.set(runner.platform, err) })
 		}()
 	}
 	// Lifecycles that stayed open past the timeout are closed.
