@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+
 	"regexp"
 	"slices"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/confmap/provider/envprovider"
 	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 
@@ -284,4 +286,59 @@ func TestRepositoryStandsAlone(t *testing.T) {
 	})
 	require.NoError(t, err)
 	require.Greater(t, checked, 100)
+}
+
+// The reference's status table says what metadata.yaml says: its
+// stability by signal, the distributions that carry it, its code owners.
+func TestStatusTableFromMetadata(t *testing.T) {
+	var meta struct {
+		Status struct {
+			Stability     map[string][]string `mapstructure:"stability"`
+			Distributions []string            `mapstructure:"distributions"`
+			Codeowners    struct {
+				Active []string `mapstructure:"active"`
+			} `mapstructure:"codeowners"`
+		} `mapstructure:"status"`
+	}
+	conf, err := confmaptest.LoadConf("metadata.yaml")
+	require.NoError(t, err)
+	require.NoError(t, conf.Unmarshal(&meta, confmap.WithIgnoreUnused()))
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	row := func(name string) string {
+		m := regexp.MustCompile(`(?m)^\| ` + name + ` \| (.*) \|$`).FindStringSubmatch(string(b))
+		require.NotNil(t, m, "no %s row", name)
+		return m[1]
+	}
+	var stability []string
+	levels := make([]string, 0, len(meta.Status.Stability))
+	for level := range meta.Status.Stability {
+		levels = append(levels, level)
+	}
+	slices.Sort(levels)
+	for _, level := range levels {
+		stability = append(stability, level+": "+strings.Join(meta.Status.Stability[level], ", "))
+	}
+	require.Equal(t, strings.Join(stability, "; "), row("Stability"))
+	require.NotEmpty(t, meta.Status.Distributions)
+	for _, d := range meta.Status.Distributions {
+		require.Contains(t, row("Distributions"), "`otelcol-"+d+"`")
+	}
+	require.Equal(t, strings.Join(meta.Status.Codeowners.Active, ", "), row("Code owners"))
+}
+
+// The outcomes the receiver counts are those metadata.yaml (and so the
+// generated documentation) lists.
+func TestOutcomesFromMetadata(t *testing.T) {
+	var meta struct {
+		Attributes struct {
+			Outcome struct {
+				Enum []string `mapstructure:"enum"`
+			} `mapstructure:"outcome"`
+		} `mapstructure:"attributes"`
+	}
+	conf, err := confmaptest.LoadConf("metadata.yaml")
+	require.NoError(t, err)
+	require.NoError(t, conf.Unmarshal(&meta, confmap.WithIgnoreUnused()))
+	require.Equal(t, meta.Attributes.Outcome.Enum, outcomes)
 }
