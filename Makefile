@@ -33,6 +33,10 @@ VICTORIAMETRICS_VERSION := v1.148.8
 JAEGER_VERSION          := v1.76.0
 VLOGS                   := $(BACKENDS_DIR)/victoria-logs-$(VLOGS_VERSION)
 JAEGER                  := $(BACKENDS_DIR)/jaeger-$(JAEGER_VERSION)
+# promtool checks and unit-tests examples/prometheus/alerts.yaml (a few
+# minutes to build once: it brings Kubernetes' client along).
+PROMTOOL_VERSION        := v0.316.0
+PROMTOOL                := $(BACKENDS_DIR)/promtool-$(PROMTOOL_VERSION)
 
 .PHONY: run test unit fuzz-short e2e soak haproxy build build-webhookevent backends bench demo fuzz lint generate clean redis-server
 
@@ -75,8 +79,8 @@ haproxy:
 ## e2e: build the distribution and the backends, run them on loopback, send signed deliveries,
 ## read what came out; three replicas behind haproxy over one redis-server among them; then a
 ## short crash-loop soak (two kills, see soak)
-E2E_ENV = OTELCOL_EVENTHOOKS=$(abspath $(DIST)) VICTORIA_LOGS=$(VLOGS) JAEGER=$(JAEGER)
-e2e: build backends redis-server haproxy
+E2E_ENV = OTELCOL_EVENTHOOKS=$(abspath $(DIST)) VICTORIA_LOGS=$(VLOGS) JAEGER=$(JAEGER) PROMTOOL=$(PROMTOOL)
+e2e: build backends $(PROMTOOL) redis-server haproxy
 	$(E2E_ENV) SOAK_DURATION=30s SOAK_KILLS=2 SOAK_REPORT=$(abspath .build/soak-short.txt) \
 		$(GO) test -race -count=1 -timeout 20m -tags e2e -run '^TestE2E' ./webhookreceiver/
 	@cat .build/soak-short.txt
@@ -113,6 +117,11 @@ $(JAEGER):
 	dir=$$($(GO) mod download -json github.com/jaegertracing/jaeger@$(JAEGER_VERSION) | sed -n 's/.*"Dir": "\(.*\)",/\1/p') && \
 	cp -r $$dir/. jaeger && chmod -R u+w jaeger && cd jaeger && \
 	$(GO) build -o $@ ./cmd/jaeger && cd / && rm -rf $$src
+
+$(PROMTOOL):
+	mkdir -p $(BACKENDS_DIR)
+	bin=$$(mktemp -d) && GOBIN=$$bin $(GO) install github.com/prometheus/prometheus/cmd/promtool@$(PROMTOOL_VERSION) && \
+	mv $$bin/promtool $@ && rmdir $$bin
 
 ## build: the ocb distribution otelcol-eventhooks, in $(DIST_DIR)
 # ocb's own `go mod tidy` fails on a test-only dependency of the contrib file
