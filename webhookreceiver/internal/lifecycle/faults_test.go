@@ -176,3 +176,32 @@ func TestPanicWhileExpiringReleasesTheRoots(t *testing.T) {
 		t.Fatal("the bot's lock was never let go")
 	}
 }
+
+// 5. With replicas, max_open counts what the storage has open: lifecycles
+// another replica closed are not counted, and live ones are not cut for
+// them. Replica a sees four bots open and may keep two; replica b ends the
+// two newest; a's sweep closes nothing.
+func TestMaxOpenCountsTheStorage(t *testing.T) {
+	client := storagetest.NewMapClient()
+	a, b := storedTracker(t, client), storedTracker(t, client)
+	a.maxOpen = 2
+	spans := spanCounter{}
+	bot := func(n int) string { return fmt.Sprint("demo/bot/", n) }
+	for n := range 4 {
+		require.NoError(t, a.Apply(src, []provider.Event{ev(provider.Transition{Key: bot(n), Name: "bot", Start: t0.Add(time.Duration(n) * time.Minute)})}, spans.emit))
+	}
+	for _, n := range []int{2, 3} {
+		require.NoError(t, b.Apply(src, []provider.Event{ev(provider.Transition{Key: bot(n), Name: "bot", End: t0.Add(10 * time.Minute)})}, spans.emit))
+	}
+	require.Equal(t, spanCounter{"bot": 2}, spans)
+	require.Equal(t, 4, a.Open(), "a has not seen them end")
+
+	require.NoError(t, expireErr(a, t0.Add(20*time.Minute), spans.emit))
+	require.Equal(t, spanCounter{"bot": 2}, spans, "no live bot cut for max_open")
+	require.Equal(t, 2, a.Open())
+
+	require.NoError(t, a.Apply(src, []provider.Event{ev(provider.Transition{Key: bot(9), Name: "bot", Start: t0.Add(30 * time.Minute)})}, spans.emit))
+	require.NoError(t, expireErr(a, t0.Add(31*time.Minute), spans.emit))
+	require.Equal(t, spanCounter{"bot": 3}, spans, "really over max_open: the oldest is closed")
+	require.Equal(t, 2, a.Open())
+}

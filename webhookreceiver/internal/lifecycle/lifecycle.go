@@ -140,6 +140,7 @@ var ErrStorage = errors.New("the lifecycles' storage could not be read or writte
 // storage cannot be read or written, stops the sweep: it is tried again at
 // the next one, and spans it already emitted are not emitted again.
 func (t *Tracker) Expire(now time.Time, emit Emit) (dropped int, err error) {
+	t.verifyOpen() // with replicas, max_open counts what the storage has open
 	for {
 		n, err := t.batch(now).apply(emit)
 		dropped += n

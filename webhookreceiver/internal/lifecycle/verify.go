@@ -1,0 +1,63 @@
+package lifecycle
+
+// max_open with replicas: each process's memory holds what it has seen
+// open, and another replica may have closed some of it since. Counted as
+// open, those would push a sweep past max_open and make it cut live
+// lifecycles, the oldest first. So before a sweep forces anything closed
+// for max_open, with a storage, it first reads back what memory holds,
+// batch by batch, and forgets what the storage no longer has open, until
+// it is within max_open or has read everything.
+
+import "slices"
+
+// verifyOpen makes memory's count of what is open the storage's, as far as
+// it must for max_open; without a storage, or within max_open, it does
+// nothing. A batch the storage cannot read ends it: the sweep then works
+// with what memory holds, as before.
+func (t *Tracker) verifyOpen() {
+	if t.store == nil || !t.overMax() {
+		return
+	}
+	t.timeMu.Lock()
+	var roots []string
+	for _, s := range t.opened.s {
+		if s.d != nil {
+			roots = append(roots, s.d.root)
+		}
+	}
+	t.timeMu.Unlock()
+	slices.Sort(roots)
+	roots = slices.Compact(roots)
+	for len(roots) > 0 && t.overMax() {
+		n := min(len(roots), sweepBatch)
+		if !t.verifyBatch(roots[:n]) {
+			return
+		}
+		roots = roots[n:]
+	}
+}
+
+// verifyBatch reads back the groups of roots (sorted, distinct) and makes
+// memory of them what the storage holds; false when it cannot be read.
+func (t *Tracker) verifyBatch(roots []string) bool {
+	held := make([]held, len(roots))
+	for i, r := range roots {
+		held[i].root = r
+	}
+	t.index.hold(held)
+	defer t.index.release(held) // a panic in the storage lets them go too
+	if !t.readGroups(held, nil) {
+		return false
+	}
+	for i := range held {
+		t.reconcile(&held[i])
+	}
+	return true
+}
+
+// overMax reports whether memory holds more open than max_open.
+func (t *Tracker) overMax() bool {
+	t.timeMu.Lock()
+	defer t.timeMu.Unlock()
+	return t.opened.len() > t.maxOpen
+}
