@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
@@ -245,36 +244,20 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, w http.Respons
 		return answer{status: http.StatusOK, outcome: outcomeAccepted}
 	}
 
-	// A copy of this delivery still being handled (the platform timed out
-	// and retried meanwhile) is refused for now: answering it from the dedup
-	// store before the first copy is through would emit it twice.
-	keys := deliveryKeys(rt.src.Provider, events)
-	if !r.inflight.acquire(keys) {
-		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "a copy of this delivery is being handled, retry later"}
-	}
-	defer r.inflight.release(keys)
-
-	// Each signal remembers on its own what it accepted, so that when one
-	// pipeline refuses, the platform's retry feeds only that one again.
+	// A copy of this delivery still being handled, here or on another
+	// replica, is refused for now: answering it from the dedup store before
+	// the first copy is through would emit it twice. Each signal remembers
+	// on its own what it accepted, so that when one pipeline refuses, the
+	// platform's retry feeds only that one again.
 	want := r.wanted()
-	var emitted dedup.Signals
-	if r.claims == nil {
-		emitted, err = r.emitted(ctx, keys, want)
-	} else {
-		// A copy on another replica is told apart by a claim in the
-		// storage (internal/dedup/claim.go), released however this ends.
-		var claim *dedup.Claim
-		claim, emitted, err = r.claims.Take(ctx, keys, want)
-		if claim != nil {
-			defer r.releaseClaim(ctx, claim)
-		}
+	keys := deliveryKeys(rt.src.Provider, events)
+	pass, emitted, a, storeErr := r.gate.enter(ctx, keys, want)
+	defer pass.leave(ctx, keys)
+	if storeErr != nil {
+		r.health.set(sourceStorage, storeErr)
 	}
-	switch {
-	case errors.Is(err, dedup.ErrClaimed):
-		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: err.Error()}
-	case err != nil:
-		r.health.set(sourceStorage, err)
-		return answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "the dedup store could not be read, retry later", detail: err}
+	if a.status != 0 {
+		return a
 	}
 	send := want &^ emitted
 	if send == 0 {
@@ -293,7 +276,7 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, w http.Respons
 		switch {
 		case tracesErr != nil:
 		case moved:
-			r.remember(ctx, keys, dedup.Traces)
+			r.gate.remember(ctx, keys, dedup.Traces)
 		default:
 			took |= dedup.Traces
 		}
@@ -303,7 +286,7 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, w http.Respons
 			took |= dedup.Logs
 		}
 	}
-	r.remember(ctx, keys, took)
+	r.gate.remember(ctx, keys, took)
 	r.noteHealth(tracesErr, logsErr)
 	return consumeAnswer(tracesErr, logsErr)
 }
@@ -388,38 +371,6 @@ func consumeAnswer(errs ...error) answer {
 	return answer{status: http.StatusOK, outcome: outcomeAccepted}
 }
 
-// inflight holds the delivery keys being handled.
-type inflight struct {
-	mu   sync.Mutex
-	keys map[string]struct{}
-}
-
-// acquire takes all keys, or none when one is held already.
-func (f *inflight) acquire(keys []string) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, k := range keys {
-		if _, held := f.keys[k]; held {
-			return false
-		}
-	}
-	if f.keys == nil {
-		f.keys = map[string]struct{}{}
-	}
-	for _, k := range keys {
-		f.keys[k] = struct{}{}
-	}
-	return true
-}
-
-func (f *inflight) release(keys []string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, k := range keys {
-		delete(f.keys, k)
-	}
-}
-
 // deliveryKeys returns the distinct delivery keys of events, prefixed by
 // the platform so that two platforms never share a key.
 func deliveryKeys(providerKey string, events []provider.Event) []string {
@@ -443,46 +394,4 @@ func (r *webhookReceiver) wanted() dedup.Signals {
 		s |= dedup.Traces
 	}
 	return s
-}
-
-// emitted returns which of the signals in want already emitted a delivery:
-// those that remembered every one of its keys.
-func (r *webhookReceiver) emitted(ctx context.Context, keys []string, want dedup.Signals) (dedup.Signals, error) {
-	all := want
-	for _, k := range keys {
-		seen, err := r.dedup.Seen(ctx, k)
-		if err != nil {
-			return 0, err
-		}
-		if all &= seen; all == 0 {
-			break
-		}
-	}
-	return all, nil
-}
-
-// releaseClaim deletes a delivery's claim, even when the request was cancelled
-// or a panic is on its way up.
-func (r *webhookReceiver) releaseClaim(ctx context.Context, claim *dedup.Claim) {
-	if err := claim.Release(context.WithoutCancel(ctx)); err != nil {
-		r.settings.Logger.Warn("Could not release a delivery's claim: its copies are refused until it expires", zap.Error(err))
-	}
-}
-
-// remember records keys as emitted to a signal. A failure here only means a
-// retry of this delivery would be emitted again, so it is logged, not answered.
-func (r *webhookReceiver) remember(ctx context.Context, keys []string, signals dedup.Signals) {
-	if signals == 0 {
-		return
-	}
-	if r.storage != nil {
-		// The pipelines took the delivery: its key is written even when the
-		// platform stopped waiting meanwhile (its retry is then a duplicate).
-		ctx = context.WithoutCancel(ctx)
-	}
-	for _, k := range keys {
-		if err := r.dedup.Remember(ctx, k, signals); err != nil {
-			r.settings.Logger.Warn("Could not remember a delivery key", zap.Error(err))
-		}
-	}
 }

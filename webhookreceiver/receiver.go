@@ -70,10 +70,8 @@ type webhookReceiver struct {
 
 	routes     []route // longest path first
 	runners    []namedRunner
-	dedup      dedup.Store
+	gate       deliveryGate   // a delivery's copies and repeats, by its keys
 	storage    storage.Client // nil without a storage extension
-	claims     *dedup.Claims  // nil without a storage or dedup.claim_settle
-	inflight   inflight
 	rejections rejections
 	health     health
 	budget     bodyBudget
@@ -103,7 +101,7 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 	r := &webhookReceiver{
 		cfg:       cfg,
 		settings:  set,
-		dedup:     dedup.NewMemory(cfg.Dedup.Window, cfg.Dedup.MaxKeys, nil),
+		gate:      deliveryGate{store: dedup.NewMemory(cfg.Dedup.Window, cfg.Dedup.MaxKeys, nil), logger: set.Logger},
 		lifecycle: lifecycle.NewTracker(cfg.Lifecycle.Timeout, cfg.Lifecycle.MaxOpen),
 		budget:    bodyBudget{limit: cfg.MaxBodyBytesInFlight},
 		decoders:  map[string]decompress.Decoder{},
@@ -294,9 +292,9 @@ func (r *webhookReceiver) openStorage(ctx context.Context, host component.Host) 
 		return fmt.Errorf("storage: loading open lifecycles: %w", err)
 	}
 	store := dedup.NewStorage(client, r.cfg.Dedup.Window, r.now)
-	r.dedup = store
+	r.gate.store, r.gate.durable = store, true
 	if r.cfg.Dedup.ClaimSettle > 0 {
-		r.claims = dedup.NewClaims(store, r.cfg.Dedup.ClaimSettle)
+		r.gate.claims = dedup.NewClaims(store, r.cfg.Dedup.ClaimSettle)
 	}
 	if walker, ok := client.(storage.Walker); ok {
 		every := max(min(r.cfg.Dedup.Window/16, 10*time.Minute), time.Second)

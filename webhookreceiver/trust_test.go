@@ -308,11 +308,11 @@ func TestRememberedAfterThePlatformStoppedWaiting(t *testing.T) {
 	r := handlerOf(t, testConfig(eventsAirConfig()))
 	client := cancelAware{storagetest.NewMapClient()}
 	r.storage = client
-	r.dedup = dedup.NewStorage(client, time.Hour, time.Now)
+	r.gate.store, r.gate.durable = dedup.NewStorage(client, time.Hour, time.Now), true
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	r.remember(ctx, []string{"eventsair/msg_1"}, dedup.Logs)
-	seen, err := r.dedup.Seen(context.Background(), "eventsair/msg_1")
+	r.gate.remember(ctx, []string{"eventsair/msg_1"}, dedup.Logs)
+	seen, err := r.gate.store.Seen(context.Background(), "eventsair/msg_1")
 	require.NoError(t, err)
 	require.Equal(t, dedup.Logs, seen)
 }

@@ -11,6 +11,13 @@ package lifecycle
 //
 // The map from root to group is split in shards, whose locks are held only
 // to find, make or drop a group, never while waiting for one.
+//
+// The lock order, for deliveries, sweeps and the max_open check alike:
+// roots' locks (life.mu) in key order, taken one after the other by hold;
+// under them, for a moment and never across a call out, a shard's lock or
+// Tracker.timeMu (the heaps, the closed and unwritten records), never both.
+// Every hold is matched by a deferred release, so that a panic (a consumer's,
+// a storage extension's) lets the roots go.
 
 import (
 	"hash/maphash"
