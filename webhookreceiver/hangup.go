@@ -1,11 +1,11 @@
 package webhookreceiver
 
 import (
-	"bufio"
-	"net"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/connlimit"
 )
 
 // A request refused before its body is read (a wrong token, a claimed
@@ -21,11 +21,8 @@ import (
 // the connection's place and the server's buffers are free at once.
 
 // lingerFor is how long a hung-up connection is drained before it is
-// closed, and lingerMax how much of it.
-const (
-	lingerFor = 500 * time.Millisecond
-	lingerMax = 64 << 10
-)
+// closed (connlimit.Linger).
+const lingerFor = 500 * time.Millisecond
 
 // lingering bounds the goroutines draining hung-up connections; past it a
 // connection is closed at once (its answer may then be lost to a reset).
@@ -61,27 +58,11 @@ func hangUp(w http.ResponseWriter, status int, message string, header http.Heade
 	}
 	select {
 	case lingering <- struct{}{}:
-		go linger(conn, buf.Reader)
+		go func() {
+			defer func() { <-lingering }()
+			connlimit.Linger(conn, time.Now().Add(lingerFor))
+		}()
 	default:
 		conn.Close()
-	}
-}
-
-// linger ends the writing side of conn, drains what its sender still sends
-// for a while, and closes it.
-func linger(conn net.Conn, r *bufio.Reader) {
-	defer func() { <-lingering }()
-	defer conn.Close()
-	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
-		_ = cw.CloseWrite()
-	}
-	_ = conn.SetReadDeadline(time.Now().Add(lingerFor))
-	var drain [512]byte
-	for n := r.Buffered(); n < lingerMax; {
-		m, err := conn.Read(drain[:])
-		if err != nil {
-			return
-		}
-		n += m
 	}
 }

@@ -73,24 +73,37 @@ func (l *Listener) ConnState(_ net.Conn, s http.ConnState) {
 	}
 }
 
-// refuse answers c, if it can, and closes it, in a second at most. The
-// answer is followed by the end of the stream and the request is drained
-// meanwhile: closing a socket with unread bytes resets it, and the client
-// would see the reset, not the answer.
+// refuse answers c, if it can, and closes it, in a second at most.
 func (l *Listener) refuse(c net.Conn) {
-	defer c.Close()
 	if !l.answer {
+		c.Close()
 		return
 	}
-	_ = c.SetDeadline(time.Now().Add(time.Second))
+	deadline := time.Now().Add(time.Second)
+	_ = c.SetWriteDeadline(deadline)
 	if _, err := c.Write(Refusal); err != nil {
+		c.Close()
 		return
 	}
-	if tc, ok := c.(interface{ CloseWrite() error }); ok {
-		_ = tc.CloseWrite()
+	Linger(c, deadline)
+}
+
+// lingerMax is the most Linger reads of what a sender still sends.
+const lingerMax = 64 << 10
+
+// Linger closes c, whose answer is written, without losing that answer: it
+// ends c's writing side, reads and drops what the sender still sends (up to
+// lingerMax, until deadline), and only then closes it. A socket closed with
+// unread bytes is reset, and the client would see the reset, not the
+// answer.
+func Linger(c net.Conn, deadline time.Time) {
+	defer c.Close()
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
 	}
+	_ = c.SetReadDeadline(deadline)
 	var drain [512]byte
-	for n := 0; n < 64<<10; {
+	for n := 0; n < lingerMax; {
 		m, err := c.Read(drain[:])
 		if err != nil {
 			return
