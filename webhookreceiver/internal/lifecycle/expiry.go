@@ -154,8 +154,7 @@ type sweep struct {
 	roots   []held // sorted
 	spans   ptrace.Traces
 	ends    map[string]time.Time
-	sent    []sent   // with a storage: the spans appended (unwritten.go)
-	resent  []string // spans not appended: emitted before, unwritten
+	box     outbox // with a storage: what was appended, or not (unwritten.go)
 }
 
 func (s *sweep) held(root string) *held {
@@ -203,44 +202,19 @@ func (s *sweep) close() {
 		if o.start.IsZero() { // an end whose start never came
 			o.start, end = o.end, o.end
 		}
-		s.ends[d.key] = t.out(func() ptrace.Traces { return s.spans }, d.key, o, end, o.failed, o.message, &s.sent, &s.resent)
+		s.ends[d.key] = t.out(func() ptrace.Traces { return s.spans }, &s.box, d.key, o, end, o.failed, o.message)
 		h.change(d.key, nil)
 	}
 }
 
-// commit forgets what the batch closed, and the records past keeping, and
-// lets its roots go. With a storage, the groups it closed something of are
-// written back without it first, and memory of its roots becomes what was
-// read of them, as in a delivery's commit; when the write fails, memory
-// stays as the storage is, and what the batch emitted is remembered so that
-// the next sweep, which expires it again, does not emit it twice.
+// commit forgets what the batch closed (Tracker.commit), and the records
+// past keeping, and lets its roots go.
 func (s *sweep) commit() error {
-	t := s.tracker
 	defer s.release()
-	if t.store != nil {
-		ops := closedOps(s.ends)
-		for i := range s.roots {
-			if len(s.roots[i].changes) > 0 {
-				ops = append(ops, groupOp(&s.roots[i]))
-			}
-		}
-		if err := t.write(ops); err != nil {
-			t.unwrote(s.sent)
-			return err
-		}
-		t.wrote(s.resent)
+	if err := s.tracker.commit(s.roots, s.ends, &s.box); err != nil {
+		return err
 	}
-	for i := range s.roots {
-		h := &s.roots[i]
-		if h.read {
-			t.reconcile(h)
-		}
-		for key := range h.changes {
-			t.remove(h.life, key)
-		}
-	}
-	t.markClosed(s.ends)
-	t.forget(s.now)
+	s.tracker.forget(s.now)
 	return nil
 }
 

@@ -153,6 +153,42 @@ func (t *Tracker) Expire(now time.Time, emit Emit) (dropped int, err error) {
 	}
 }
 
+// commit ends the transaction of a delivery or a sweep on the roots it
+// holds, once emit accepted its spans: what their changes and the spans'
+// ends make of the storage is written first, in one call, and only then
+// does memory take it, so that when the write fails nothing changes (and
+// the spans emitted are remembered, box.sent, not to be emitted again).
+func (t *Tracker) commit(roots []held, ends map[string]time.Time, box *outbox) error {
+	if t.store != nil {
+		ops := closedOps(ends)
+		for i := range roots {
+			if len(roots[i].changes) > 0 {
+				ops = append(ops, groupOp(&roots[i]))
+			}
+		}
+		if err := t.write(ops); err != nil {
+			t.unwrote(box.sent)
+			return err
+		}
+		t.wrote(box.resent)
+	}
+	for i := range roots {
+		h := &roots[i]
+		if h.read {
+			t.reconcile(h) // memory becomes what was read of the root
+		}
+		for key, c := range h.changes {
+			if c == nil {
+				t.remove(h.life, key)
+			} else {
+				t.put(h, key, *c)
+			}
+		}
+	}
+	t.markClosed(ends)
+	return nil
+}
+
 // emitThenCommit emits spans, unless there are none (or, never made, they
 // are the zero Traces), and commits once they were accepted.
 func emitThenCommit(spans ptrace.Traces, commit func() error, emit Emit) error {

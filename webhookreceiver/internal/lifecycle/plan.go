@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
@@ -30,8 +29,7 @@ type plan struct {
 	closed  map[string]time.Time // made on first use
 	spans   ptrace.Traces        // made on first use (see traces)
 	fetched []fetched            // with a storage: closes read with the groups
-	sent    []sent               // with a storage: the spans appended (unwritten.go)
-	resent  []string             // spans not appended: emitted before, unwritten
+	box     outbox               // with a storage: what was appended, or not (unwritten.go)
 }
 
 // fill holds the roots that events touch and plans, into p, the spans
@@ -64,42 +62,10 @@ func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) e
 }
 
 // commit applies the planned changes to the storage and then to the
-// tracker, and lets the roots go. With a storage, a group that changed is
-// written back whole, and memory of each root becomes what was read of it,
-// changed as planned; when the write fails, memory stays as the storage
-// is (ErrStorage).
+// tracker (Tracker.commit), and lets the roots go.
 func (p *plan) commit() error {
-	t := p.tracker
 	defer p.release()
-	roots := p.roots()
-	if t.store != nil {
-		var ops []*storage.Operation
-		for i := range roots {
-			if len(roots[i].changes) > 0 {
-				ops = append(ops, groupOp(&roots[i]))
-			}
-		}
-		if err := t.write(append(ops, closedOps(p.closed)...)); err != nil {
-			t.unwrote(p.sent)
-			return err
-		}
-		t.wrote(p.resent)
-	}
-	for i := range roots {
-		h := &roots[i]
-		if h.read {
-			t.reconcile(h)
-		}
-		for key, c := range h.changes {
-			if c == nil {
-				t.remove(h.life, key)
-			} else {
-				t.put(h, key, *c)
-			}
-		}
-	}
-	t.markClosed(p.closed)
-	return nil
+	return p.tracker.commit(p.roots(), p.closed, &p.box)
 }
 
 // traces returns the spans planned so far, made on first use: most
@@ -114,7 +80,7 @@ func (p *plan) traces() ptrace.Traces {
 // out appends the span of o under key, ended at end, unless an earlier
 // commit that could not be written emitted it; it returns where it ended.
 func (p *plan) out(key string, o open, end time.Time, failed bool, message string) time.Time {
-	return p.tracker.out(p.traces, key, o, end, failed, message, &p.sent, &p.resent)
+	return p.tracker.out(p.traces, &p.box, key, o, end, failed, message)
 }
 
 // emit writes the span of o under key, ended at end, and remembers it closed.

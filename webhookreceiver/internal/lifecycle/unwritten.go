@@ -21,6 +21,14 @@ type sent struct {
 	end time.Time
 }
 
+// outbox is what a plan's or a sweep's spans were: appended (sent, noted
+// only with a storage, where a write can fail), or left out as emitted
+// before (resent).
+type outbox struct {
+	sent   []sent
+	resent []string
+}
+
 // spanID is the key a span's ID is made of (see appendSpan).
 func spanID(key string, o open) string {
 	if o.perStart {
@@ -82,16 +90,16 @@ func (t *Tracker) forgetUnwritten(now time.Time) {
 }
 
 // out appends the span of o under key to td, unless it was emitted by a
-// commit whose write failed: then it is only noted, as resent. With a
-// storage, what is appended is noted in sent, for unwrote.
-func (t *Tracker) out(td func() ptrace.Traces, key string, o open, end time.Time, failed bool, message string, sentSpans *[]sent, resent *[]string) time.Time {
+// commit whose write failed: then it is only noted in box, as resent. With
+// a storage, what is appended is noted in box too, for unwrote.
+func (t *Tracker) out(td func() ptrace.Traces, box *outbox, key string, o open, end time.Time, failed bool, message string) time.Time {
 	if was, ok := t.resend(key, o); ok {
-		*resent = append(*resent, spanID(key, o))
+		box.resent = append(box.resent, spanID(key, o))
 		return was
 	}
 	appendSpan(td(), key, o, end, failed, message)
 	if t.store != nil {
-		*sentSpans = append(*sentSpans, sent{spanID(key, o), end})
+		box.sent = append(box.sent, sent{spanID(key, o), end})
 	}
 	return end
 }
