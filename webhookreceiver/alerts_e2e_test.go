@@ -87,11 +87,7 @@ service:
       receivers: [webhook]
       exporters: [otlp_http/traces]
 `, port, loadgen.AttendeeSecret, loadgen.IotumToken, ln.Addr(), ln.Addr(), metricsPort)
-	file := filepath.Join(t.TempDir(), "config.yaml")
-	require.NoError(t, os.WriteFile(file, []byte(config), 0o600))
-	startProcess(t, bin, "--config", file)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	waitHTTP(t, base+"/health")
+	_, base := startOnConfig(t, bin, config, port)
 
 	// Accepted and refused deliveries; a bot that opens, and expires a
 	// second later into an exporter that refuses it for good.

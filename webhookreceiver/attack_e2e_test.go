@@ -86,6 +86,13 @@ service:
       receivers: [webhook]
       exporters: [nop]
 `, port, loadgen.AttendeeSecret, loadgen.IotumToken)
+	return startOnConfig(t, bin, config, port)
+}
+
+// startOnConfig runs the distribution on config, whose receiver listens on
+// 127.0.0.1:port with health_path /health, and waits until it answers.
+func startOnConfig(t *testing.T, bin, config string, port int) (*exec.Cmd, string) {
+	t.Helper()
 	file := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(file, []byte(config), 0o600))
 	cmd, _ := startProcess(t, bin, "--config", file)

@@ -291,18 +291,7 @@ func TestRepositoryStandsAlone(t *testing.T) {
 // The reference's status table says what metadata.yaml says: its
 // stability by signal, the distributions that carry it, its code owners.
 func TestStatusTableFromMetadata(t *testing.T) {
-	var meta struct {
-		Status struct {
-			Stability     map[string][]string `mapstructure:"stability"`
-			Distributions []string            `mapstructure:"distributions"`
-			Codeowners    struct {
-				Active []string `mapstructure:"active"`
-			} `mapstructure:"codeowners"`
-		} `mapstructure:"status"`
-	}
-	conf, err := confmaptest.LoadConf("metadata.yaml")
-	require.NoError(t, err)
-	require.NoError(t, conf.Unmarshal(&meta, confmap.WithIgnoreUnused()))
+	meta := loadMetadata(t)
 	b, err := os.ReadFile("README.md")
 	require.NoError(t, err)
 	row := func(name string) string {
@@ -330,15 +319,30 @@ func TestStatusTableFromMetadata(t *testing.T) {
 // The outcomes the receiver counts are those metadata.yaml (and so the
 // generated documentation) lists.
 func TestOutcomesFromMetadata(t *testing.T) {
-	var meta struct {
-		Attributes struct {
-			Outcome struct {
-				Enum []string `mapstructure:"enum"`
-			} `mapstructure:"outcome"`
-		} `mapstructure:"attributes"`
-	}
+	require.Equal(t, loadMetadata(t).Attributes.Outcome.Enum, outcomes)
+}
+
+// metadataFile is what the tests read of metadata.yaml.
+type metadataFile struct {
+	Status struct {
+		Stability     map[string][]string `mapstructure:"stability"`
+		Distributions []string            `mapstructure:"distributions"`
+		Codeowners    struct {
+			Active []string `mapstructure:"active"`
+		} `mapstructure:"codeowners"`
+	} `mapstructure:"status"`
+	Attributes struct {
+		Outcome struct {
+			Enum []string `mapstructure:"enum"`
+		} `mapstructure:"outcome"`
+	} `mapstructure:"attributes"`
+}
+
+func loadMetadata(t *testing.T) metadataFile {
+	t.Helper()
 	conf, err := confmaptest.LoadConf("metadata.yaml")
 	require.NoError(t, err)
+	var meta metadataFile
 	require.NoError(t, conf.Unmarshal(&meta, confmap.WithIgnoreUnused()))
-	require.Equal(t, meta.Attributes.Outcome.Enum, outcomes)
+	return meta
 }
