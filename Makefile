@@ -62,7 +62,7 @@ fuzz-short:
 unit: redis-server
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run '^TestDeliveryAllocations$$' ./webhookreceiver/
-	$(GO) test -count=1 -run '^TestVerifyAllocatesNothing$$' ./webhookreceiver/internal/stdwebhooks/
+	$(GO) test -count=1 -run '^TestVerifyAllocatesNothing$$' ./webhookreceiver/internal/stdwebhooks/ ./webhookreceiver/internal/hmacsig/
 
 ## redis-server: the replica tests run a real one, from Debian's packages
 redis-server:
@@ -175,7 +175,7 @@ bench:
 ## fuzz: every fuzz target for FUZZTIME each (make test runs them for FUZZSHORT)
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
-	internal/jsonpdata:FuzzParse internal/canonjson:FuzzAppend internal/stdwebhooks:FuzzVerify \
+	internal/jsonpdata:FuzzParse internal/canonjson:FuzzAppend internal/stdwebhooks:FuzzVerify internal/hmacsig:FuzzVerify \
 	internal/provider/attendee:FuzzVerify internal/provider/attendee:FuzzDecode \
 	internal/provider/eventsair:FuzzDecode internal/provider/standardwebhooks:FuzzDecode \
 	internal/provider/iotum:FuzzVerify internal/provider/iotum:FuzzDecode \

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strconv"
+	"strings"
 	"sync"
 
 	"go.opentelemetry.io/collector/config/configopaque"
@@ -94,7 +96,14 @@ func NewHMACs(keys [][]byte) HMACs {
 // Match reports whether the HMAC of the head strings and then body, keyed
 // with any secret, is one of given; each comparison is constant-time.
 func (h HMACs) Match(given [][sha256.Size]byte, body []byte, head ...string) bool {
-	for _, pool := range h {
+	return h.Which(given, body, head...) >= 0
+}
+
+// Which is Match telling which secret signed: its index among the
+// configured ones, or -1 for none. A platform that answers with something
+// keyed by the secret (Zoom's URL validation) answers with that one.
+func (h HMACs) Which(given [][sha256.Size]byte, body []byte, head ...string) int {
+	for i, pool := range h {
 		st := pool.Get().(*macState)
 		st.mac.Reset()
 		st.head = st.head[:0]
@@ -105,17 +114,17 @@ func (h HMACs) Match(given [][sha256.Size]byte, body []byte, head ...string) boo
 		st.mac.Write(body)
 		want := st.mac.Sum(st.sum[:0])
 		match := false
-		for i := range given {
-			match = match || hmac.Equal(given[i][:], want)
+		for j := range given {
+			match = match || hmac.Equal(given[j][:], want)
 		}
 		if cap(st.head) <= 1<<10 { // an odd long header is not kept
 			pool.Put(st)
 		}
 		if match {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // DecodeHMAC decodes a base64 HMAC-SHA256 as platforms send it; ok is false
@@ -130,4 +139,35 @@ func DecodeHMAC(s string) (sum [sha256.Size]byte, ok bool) {
 		return sum, false
 	}
 	return [sha256.Size]byte(b[:sha256.Size]), true
+}
+
+// DecodeText takes a secret as the platform shows it, as text: it only
+// refuses an empty one or one with white space around it, a slip of copy
+// and paste that would never match. The error never quotes the secret.
+func DecodeText(s configopaque.String) ([]byte, error) {
+	switch {
+	case s == "":
+		return nil, errors.New("is empty")
+	case strings.TrimSpace(string(s)) != string(s):
+		return nil, errors.New("has white space around it")
+	}
+	return []byte(s), nil
+}
+
+// maxTimestampDigits bounds a timestamp to what fits an int64.
+const maxTimestampDigits = 18
+
+// ParseUnixSeconds reads a timestamp header's Unix seconds, written as
+// decimal digits only: no sign, no fraction, no space.
+func ParseUnixSeconds(s string) (int64, bool) {
+	if s == "" || len(s) > maxTimestampDigits {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
 }

@@ -130,9 +130,6 @@ func New(o Options) (*Verifier, error) {
 // thousands of entries would only make every delivery's check cost more.
 const MaxSignatures = 16
 
-// maxTimestampDigits bounds a timestamp to what fits an int64.
-const maxTimestampDigits = 18
-
 // signatures is room for the few signatures a header carries at once (a
 // rotation sends two), on the caller's stack.
 type signatures [4][sha256.Size]byte
@@ -180,7 +177,7 @@ func (v *Verifier) check(h http.Header, received time.Time, given [][sha256.Size
 	case hs.Signature == "":
 		return hs, nil, errors.New("missing " + hs.names.signature + " header")
 	}
-	sec, ok := parseTimestamp(hs.Timestamp)
+	sec, ok := provider.ParseUnixSeconds(hs.Timestamp)
 	if !ok {
 		return hs, nil, errors.New(hs.names.timestamp + " is not Unix seconds")
 	}
@@ -208,22 +205,6 @@ func (v *Verifier) check(h http.Header, received time.Time, given [][sha256.Size
 		return hs, nil, errors.New(hs.names.signature + ` has no "v1,<base64 HMAC-SHA256>" entry`)
 	}
 	return hs, given, nil
-}
-
-// parseTimestamp reads Unix seconds written as decimal digits only: no
-// sign, no fraction, no space (the PHP library refuses "-161426533" and
-// "161426533.0" too).
-func parseTimestamp(s string) (int64, bool) {
-	if s == "" || len(s) > maxTimestampDigits {
-		return 0, false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil
 }
 
 // away writes a skew in seconds as a duration, or in seconds when too large

@@ -2,7 +2,6 @@ package iotum
 
 import (
 	"errors"
-	"strings"
 
 	"go.opentelemetry.io/collector/config/configopaque"
 
@@ -26,18 +25,6 @@ func newConfig() provider.Config {
 // Validate implements provider.Config.
 func (c *Config) Validate() error {
 	errs := []error{c.Common.ValidatePath()}
-	errs = append(errs, provider.ValidateSecrets("signing_tokens", c.SigningTokens, decodeToken)...)
+	errs = append(errs, provider.ValidateSecrets("signing_tokens", c.SigningTokens, provider.DecodeText)...)
 	return errors.Join(errs...)
-}
-
-// decodeToken takes the token as it is; it only refuses an empty one or one
-// with white space around it, a copy-and-paste slip that would never match.
-func decodeToken(s configopaque.String) ([]byte, error) {
-	switch {
-	case s == "":
-		return nil, errors.New("is empty")
-	case strings.TrimSpace(string(s)) != string(s):
-		return nil, errors.New("has white space around it")
-	}
-	return []byte(s), nil
 }

@@ -25,7 +25,7 @@ type iotum struct {
 
 func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
 	c := cfg.(*Config)
-	keys, err := provider.DecodeSecrets(c.SigningTokens, decodeToken)
+	keys, err := provider.DecodeSecrets(c.SigningTokens, provider.DecodeText)
 	if err != nil {
 		return nil, err
 	}

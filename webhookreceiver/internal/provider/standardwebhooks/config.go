@@ -2,10 +2,8 @@ package standardwebhooks
 
 import (
 	"errors"
-	"fmt"
-	"slices"
-	"strings"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/bodyfields"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 	"github.com/eventhooks/collector/webhookreceiver/internal/stdwebhooks"
 )
@@ -48,36 +46,15 @@ func newConfig() provider.Config {
 
 // Validate implements provider.Config.
 func (c *Config) Validate() error {
-	errs := []error{c.Common.ValidatePath(), validateServiceName(c.ServiceName)}
+	errs := []error{c.Common.ValidatePath(), bodyfields.ValidateServiceName(c.ServiceName)}
 	errs = append(errs, c.Options.Validate()...)
 	if c.EventType == "" {
 		errs = append(errs, errors.New("event_type: must not be empty: the dot path of the event type in the body"))
 	} else {
-		errs = append(errs, validatePath("event_type", c.EventType))
+		errs = append(errs, bodyfields.ValidatePath("event_type", c.EventType))
 	}
 	if c.EventTime != "" {
-		errs = append(errs, validatePath("event_time", c.EventTime))
+		errs = append(errs, bodyfields.ValidatePath("event_time", c.EventTime))
 	}
 	return errors.Join(errs...)
-}
-
-// validateServiceName wants a name that reads well at the head of an
-// attribute name: "recall" gives "recall.bot.id".
-func validateServiceName(name string) error {
-	if name == "" {
-		return errors.New("service_name: required: what the sender is called in telemetry (records are named <service_name>.<event type>)")
-	}
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return fmt.Errorf("service_name: %q: only letters, digits, _ and - (it heads record and attribute names)", name)
-		}
-	}
-	return nil
-}
-
-func validatePath(option, path string) error {
-	if slices.Contains(strings.Split(path, "."), "") {
-		return fmt.Errorf("%s: %q: a dot path of object keys (\"type\", \"data.type\"), without empty parts", option, path)
-	}
-	return nil
 }

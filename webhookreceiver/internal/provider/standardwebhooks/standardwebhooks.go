@@ -8,8 +8,7 @@
 package standardwebhooks
 
 import (
-	"strings"
-
+	"github.com/eventhooks/collector/webhookreceiver/internal/bodyfields"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 	"github.com/eventhooks/collector/webhookreceiver/internal/stdwebhooks"
 )
@@ -28,8 +27,8 @@ var Factory = provider.Factory{
 type sender struct {
 	*stdwebhooks.Verifier
 	service   string
-	eventType []string // dot path, split
-	eventTime []string // nil: no event time
+	eventType bodyfields.Path
+	eventTime bodyfields.Path // nil: no event time
 }
 
 func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider, error) {
@@ -38,10 +37,7 @@ func newProvider(cfg provider.Config, set provider.Settings) (provider.Provider,
 	if err != nil {
 		return nil, err
 	}
-	s := &sender{Verifier: v, service: c.ServiceName, eventType: strings.Split(c.EventType, ".")}
-	if c.EventTime != "" {
-		s.eventTime = strings.Split(c.EventTime, ".")
-	}
+	s := &sender{Verifier: v, service: c.ServiceName, eventType: bodyfields.ParsePath(c.EventType), eventTime: bodyfields.ParsePath(c.EventTime)}
 	return s, nil
 }
 
