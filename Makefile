@@ -177,7 +177,7 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	internal/jsonpdata:FuzzParse internal/canonjson:FuzzAppend internal/stdwebhooks:FuzzVerify internal/hmacsig:FuzzVerify \
 	internal/provider/attendee:FuzzVerify internal/provider/attendee:FuzzDecode \
-	internal/provider/eventsair:FuzzDecode internal/provider/standardwebhooks:FuzzDecode \
+	internal/provider/eventsair:FuzzDecode internal/provider/standardwebhooks:FuzzDecode internal/provider/hmac:FuzzDecode \
 	internal/provider/iotum:FuzzVerify internal/provider/iotum:FuzzDecode \
 	internal/provider/airmeet:FuzzVerify internal/provider/airmeet:FuzzDecode
 fuzz:

@@ -201,6 +201,7 @@ func TestDocsYAMLBlocksLoad(t *testing.T) {
 	for name, value := range map[string]string{
 		"ATTENDEE_WEBHOOK_SECRET": attendeeSecret, "EVENTSAIR_WEBHOOK_SECRET": testSecret, "MEETBOT_WEBHOOK_SECRET": testSecret,
 		"IOTUM_SIGNING_TOKEN": iotumToken, "AIRMEET_WEBHOOK_TOKEN": airmeetToken, "AIRMEET_ACCESS_KEY": "ak", "AIRMEET_SECRET_KEY": "sk",
+		"GITHUB_WEBHOOK_SECRET": "gs", "SLACK_SIGNING_SECRET": "ss", "ZOOM_SECRET_TOKEN": "zs",
 	} {
 		t.Setenv(name, value)
 	}

@@ -35,13 +35,19 @@ var standardWebhooksSenders = map[string]map[string]any{
 // and body as they were signed, and compares the log records with
 // <name>.logs.yaml; each delivery sent again is a duplicate.
 func TestGoldenStandardWebhooks(t *testing.T) {
-	for sender, cfg := range standardWebhooksSenders {
-		files, err := filepath.Glob(filepath.Join("..", "testdata", "standardwebhooks", sender, "*.json"))
+	testGoldenSenders(t, "standardwebhooks", standardWebhooksSenders)
+}
+
+// testGoldenSenders runs the golden deliveries of a generic platform's
+// senders, testdata/<platform>/<sender>/*.json, each sender its own receiver.
+func testGoldenSenders(t *testing.T, platform string, senders map[string]map[string]any) {
+	for sender, cfg := range senders {
+		files, err := filepath.Glob(filepath.Join("..", "testdata", platform, sender, "*.json"))
 		require.NoError(t, err)
 		require.NotEmpty(t, files)
 		for _, file := range files {
 			t.Run(sender+"/"+strings.TrimSuffix(filepath.Base(file), ".json"), func(t *testing.T) {
-				g := newGoldenReceiver(t, map[string]any{"standardwebhooks": cfg}, goldenClock)
+				g := newGoldenReceiver(t, map[string]any{platform: cfg}, goldenClock)
 				for range 2 {
 					g.send(t, signedDelivery(t, cfg["path"].(string), file))
 				}

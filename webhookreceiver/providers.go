@@ -5,6 +5,7 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/airmeet"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/attendee"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/eventsair"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider/hmac"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/iotum"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/standardwebhooks"
 )
@@ -15,6 +16,7 @@ var factories = []provider.Factory{
 	airmeet.Factory,
 	attendee.Factory,
 	eventsair.Factory,
+	hmac.Factory,
 	iotum.Factory,
 	standardwebhooks.Factory,
 }

@@ -1,0 +1,80 @@
+package hmac
+
+import (
+	"errors"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/bodyfields"
+	"github.com/eventhooks/collector/webhookreceiver/internal/jsonpdata"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+)
+
+// attributesHint is room for the IDs a delivery usually carries.
+const attributesHint = 4
+
+// Decode reads one JSON object, one event: its type, ID and time where the
+// configuration says, its IDs wherever they are.
+func (s *sender) Decode(d *provider.Delivery) ([]provider.Event, error) {
+	body := pcommon.NewValueEmpty()
+	root := body.SetEmptyMap()
+	if err := jsonpdata.ParseMap(string(d.Body), root); err != nil {
+		return nil, err
+	}
+	typ, err := s.typeOf(d, root)
+	if err != nil {
+		return nil, err
+	}
+	ev := provider.Event{
+		Type:        typ,
+		DeliveryKey: s.keyOf(d, root),
+		Attributes:  provider.NewAttributes(attributesHint),
+		Body:        body,
+	}
+	if v, ok := bodyfields.Lookup(root, s.eventTime); ok {
+		// A missing or malformed time keeps the arrival time instead.
+		ev.Time = bodyfields.Time(v)
+	}
+	bodyfields.PutIDs(ev.Attributes, s.service, root)
+	return []provider.Event{ev}, nil
+}
+
+// typeOf is the header's value, the body's, or both joined by a dot.
+func (s *sender) typeOf(d *provider.Delivery, root pcommon.Map) (string, error) {
+	var fromBody string
+	if s.eventType != nil {
+		if v, ok := bodyfields.Lookup(root, s.eventType); ok && v.Type() == pcommon.ValueTypeStr {
+			fromBody = v.Str()
+		}
+	}
+	if s.typeHeader == "" {
+		if fromBody == "" {
+			return "", errors.New(`event_type "` + s.eventType.String() + `": no non-empty string at this path of the body`)
+		}
+		return fromBody, nil
+	}
+	fromHeader := d.Header.Get(s.typeHeader)
+	switch {
+	case fromHeader == "":
+		return "", errors.New("missing " + s.typeHeader + " header (event_type_header)")
+	case fromBody == "":
+		return fromHeader, nil
+	}
+	return fromHeader + "." + fromBody, nil
+}
+
+// keyOf is the configured ID, or the body's digest: a retry repeats its
+// body exactly.
+func (s *sender) keyOf(d *provider.Delivery, root pcommon.Map) string {
+	if s.idHeader != "" {
+		if id := d.Header.Get(s.idHeader); id != "" {
+			return id
+		}
+	}
+	if v, ok := bodyfields.Lookup(root, s.eventID); ok {
+		if id := bodyfields.Text(v); id != "" {
+			return id
+		}
+	}
+	return provider.ContentKey(d.Body)
+}

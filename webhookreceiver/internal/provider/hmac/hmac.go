@@ -1,0 +1,67 @@
+// Package hmac receives the webhooks of any sender that signs with an
+// HMAC-SHA256 in a header (GitHub, Slack, Zoom and many more): the user's
+// next sender needs configuration, not code. It verifies with
+// internal/hmacsig as configured, names records
+// "<service_name>.<event type>", takes every "…Id"/"…_id" field of the body
+// as "<service_name>.<entity>.id", and yields logs only.
+package hmac
+
+import (
+	"net/http"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/bodyfields"
+	"github.com/eventhooks/collector/webhookreceiver/internal/hmacsig"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+)
+
+const key = "hmac"
+
+// Factory describes the generic HMAC platform to the receiver.
+var Factory = provider.Factory{
+	Key:       key,
+	NewConfig: newConfig,
+	New:       newProvider,
+}
+
+// sender verifies with the configured scheme (Verify, and VerifyHeaders
+// before the body is read) and decodes as configured.
+type sender struct {
+	*hmacsig.Verifier
+	service    string
+	eventType  bodyfields.Path
+	typeHeader string // canonical; "" for none
+	eventID    bodyfields.Path
+	idHeader   string // canonical; "" for none
+	eventTime  bodyfields.Path
+}
+
+func newProvider(cfg provider.Config, _ provider.Settings) (provider.Provider, error) {
+	c := cfg.(*Config)
+	keys, err := provider.DecodeSecrets(c.Secrets, provider.DecodeText)
+	if err != nil {
+		return nil, err
+	}
+	v, err := hmacsig.New(c.scheme(), keys)
+	if err != nil {
+		return nil, err
+	}
+	return &sender{
+		Verifier:   v,
+		service:    c.ServiceName,
+		eventType:  bodyfields.ParsePath(c.EventType),
+		typeHeader: canonical(c.EventTypeHeader),
+		eventID:    bodyfields.ParsePath(c.EventID),
+		idHeader:   canonical(c.EventIDHeader),
+		eventTime:  bodyfields.ParsePath(c.EventTime),
+	}, nil
+}
+
+func canonical(header string) string {
+	if header == "" {
+		return ""
+	}
+	return http.CanonicalHeaderKey(header)
+}
+
+// Namespace implements provider.Namer: records are named after the sender.
+func (s *sender) Namespace() string { return s.service }
