@@ -179,7 +179,8 @@ FUZZ_TARGETS := \
 	internal/provider/attendee:FuzzVerify internal/provider/attendee:FuzzDecode \
 	internal/provider/eventsair:FuzzDecode internal/provider/standardwebhooks:FuzzDecode internal/provider/hmac:FuzzDecode \
 	internal/provider/iotum:FuzzVerify internal/provider/iotum:FuzzDecode \
-	internal/provider/airmeet:FuzzVerify internal/provider/airmeet:FuzzDecode
+	internal/provider/airmeet:FuzzVerify internal/provider/airmeet:FuzzDecode \
+	internal/provider/zoom:FuzzVerify internal/provider/zoom:FuzzDecode
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

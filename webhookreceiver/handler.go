@@ -32,12 +32,13 @@ const (
 	outcomeOverBudget   = "over_budget" // max_body_bytes_in_flight reached: 503
 	outcomeTooSlow      = "too_slow"    // the body stopped arriving: 408
 	outcomeTooOld       = "too_old"     // an event older than the platform's max_event_age: 400
+	outcomeChallenge    = "challenge"   // an endpoint check answered (provider.Challenger): 200
 	outcomeRefused      = "refused"
 	outcomeFailed       = "failed"
 	outcomePanic        = "internal_error" // a panic, recovered: 500
 )
 
-var outcomes = []string{outcomeAccepted, outcomeDuplicate, outcomeUnauthorized, outcomeBadRequest, outcomeTooLarge, outcomeOverBudget, outcomeTooSlow, outcomeTooOld, outcomeRefused, outcomeFailed, outcomePanic}
+var outcomes = []string{outcomeAccepted, outcomeDuplicate, outcomeUnauthorized, outcomeBadRequest, outcomeTooLarge, outcomeOverBudget, outcomeTooSlow, outcomeTooOld, outcomeChallenge, outcomeRefused, outcomeFailed, outcomePanic}
 
 // metricOptions are the attribute sets a route records its deliveries with,
 // made once, and as the option slices the instruments take: building the
@@ -64,6 +65,8 @@ type answer struct {
 	// unread: the body was not read to its end; the connection is closed
 	// instead, so that its sender cannot go on streaming into it.
 	unread bool
+	// reply is the body of a 200 that answers a platform's endpoint check.
+	reply *provider.Reply
 	// detail is why, for the collector's log only: a pipeline's or a
 	// storage's error may name internal hosts the sender has no business
 	// knowing.
@@ -105,6 +108,11 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			w.Header()[k] = v
 		}
 		http.Error(w, a.message, a.status)
+		return
+	}
+	if a.reply != nil {
+		w.Header().Set("Content-Type", a.reply.ContentType)
+		_, _ = w.Write(a.reply.Body)
 		return
 	}
 	if a.message == "" {
@@ -232,6 +240,14 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, w http.Respons
 		return answer{status: http.StatusUnauthorized, outcome: outcomeUnauthorized, message: rt.src.Provider + ": " + err.Error()}
 	}
 	res.verified()
+	if rt.challenger != nil {
+		if reply, ok, err := rt.challenger.Challenge(d); ok {
+			if err != nil {
+				return answer{status: http.StatusBadRequest, outcome: outcomeBadRequest, message: rt.src.Provider + ": " + err.Error()}
+			}
+			return answer{status: http.StatusOK, outcome: outcomeChallenge, reply: &reply}
+		}
+	}
 	events, err := rt.provider.Decode(d)
 	switch {
 	case errors.Is(err, provider.ErrTooOld):

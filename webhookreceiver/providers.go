@@ -8,6 +8,7 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/hmac"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/iotum"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider/standardwebhooks"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider/zoom"
 )
 
 // factories lists the platforms this receiver knows. Adding a platform is a
@@ -19,6 +20,7 @@ var factories = []provider.Factory{
 	hmac.Factory,
 	iotum.Factory,
 	standardwebhooks.Factory,
+	zoom.Factory,
 }
 
 func lookupFactory(key string) (provider.Factory, bool) {

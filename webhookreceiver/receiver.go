@@ -42,6 +42,8 @@ type route struct {
 	// verifyHeaders is the provider, when it can refuse a request before
 	// its body is read.
 	verifyHeaders provider.HeaderVerifier
+	// challenger is the provider, when it answers endpoint checks.
+	challenger provider.Challenger
 	// maxBody is the largest body the route reads: the platform's limit,
 	// or the server's when that is lower.
 	maxBody int64
@@ -137,11 +139,13 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 			below = strings.TrimSuffix(common.Path, "/") + "/"
 		}
 		verifyHeaders, _ := prov.(provider.HeaderVerifier)
+		challenger, _ := prov.(provider.Challenger)
 		r.routes = append(r.routes, route{
 			path:          common.Path,
 			below:         below,
 			provider:      prov,
 			verifyHeaders: verifyHeaders,
+			challenger:    challenger,
 			maxBody:       common.BodyLimit(cfg.serverBodyLimit()),
 			knownSender:   p.factory.KnownByHeaders,
 			byProvider:    byProvider,

@@ -55,6 +55,9 @@ func allPlatforms() map[string]any {
 		m[k] = v
 	}
 	m["standardwebhooks"] = standardWebhooksSenders["meetbot"]
+	for k, v := range zoomConfig() {
+		m[k] = v
+	}
 	return m
 }
 

@@ -60,12 +60,12 @@ func TestE2ESoak(t *testing.T) {
 
 	// Per 30 seconds, each kind spread over all of it: 24 bots (19
 	// deliveries each, or 2 for the one in five that cannot join), 12
-	// conferences (11), 8 Airmeet events (3, one a batch of 4 people), 600
-	// EventsAir registrations: about 40 deliveries a second, and their
-	// retries.
+	// conferences (11), 8 Zoom meetings (8), 8 Airmeet events (3, one a
+	// batch of 4 people), 600 EventsAir registrations: about 42 deliveries
+	// a second, and their retries.
 	per := max(1, int(duration/(30*time.Second)))
 	plan := soak.Plan{
-		Bots: 24 * per, Conferences: 12 * per, Airmeets: 8 * per, Registrations: 600 * per,
+		Bots: 24 * per, Conferences: 12 * per, Meetings: 8 * per, Airmeets: 8 * per, Registrations: 600 * per,
 		Duration: duration, Gap: 250 * time.Millisecond,
 		// EventsAir's 27 hours in about 20 seconds; the other platforms
 		// retry within seconds, as they do.

@@ -8,6 +8,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -23,6 +24,7 @@ const (
 	AttendeeSecret  = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 	IotumToken      = "load-test-iotum-signing-token"
 	AirmeetToken    = "3f9c1e7a5b2d4c6e8f0a1b3c5d7e9f11"
+	ZoomSecretToken = "demo-zoom-secret-token"
 )
 
 // Config is the receiver's configuration under load: every platform on,
@@ -34,6 +36,7 @@ func Config(endpoint string) map[string]any {
 		"eventsair": map[string]any{"secrets": []any{EventsAirSecret}},
 		"iotum":     map[string]any{"signing_tokens": []any{IotumToken}},
 		"airmeet":   map[string]any{"tokens": []any{AirmeetToken}},
+		"zoom":      map[string]any{"secret_tokens": []any{ZoomSecretToken}},
 	}
 }
 
@@ -86,6 +89,18 @@ func SignEventsAir(req *http.Request, key []byte, id, body string) {
 	req.Header.Set("webhook-signature", "v1,"+hmacBase64(key, []byte(id+"."+ts+"."), []byte(body)))
 }
 
+// SignZoom signs req as Zoom does at the time at: x-zm-request-timestamp,
+// and x-zm-signature "v0=" and the hex HMAC-SHA256, keyed by key, of
+// "v0:<timestamp>:<body>".
+func SignZoom(req *http.Request, key []byte, at time.Time, body []byte) {
+	ts := strconv.FormatInt(at.Unix(), 10)
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("v0:" + ts + ":"))
+	mac.Write(body)
+	req.Header.Set("x-zm-request-timestamp", ts)
+	req.Header.Set("x-zm-signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+}
+
 func hmacBase64(key []byte, parts ...[]byte) string {
 	mac := hmac.New(sha256.New, key)
 	for _, p := range parts {
@@ -94,7 +109,7 @@ func hmacBase64(key []byte, parts ...[]byte) string {
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// Platforms returns the generators of the four platforms.
+// Platforms returns the generators of the platforms with code of their own.
 func Platforms() []Platform {
 	eaKey, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(EventsAirSecret, "whsec_"))
 	atKey, _ := base64.StdEncoding.DecodeString(AttendeeSecret)
@@ -130,6 +145,18 @@ func Platforms() []Platform {
 		{"airmeet", func(base string, n uint64) *http.Request {
 			body := pad(fmt.Sprintf(`{"airmeetId": "5a1c0e62-7f3b-4d2a-9c1e-3b4d5e6f7a80", "airmeetName": "Platform Summit", "firstName": "Ana", "lastName": "Garcia", "email": "ana%d@example.com", "user_id": "u-%d", "registrationTime": "2025-02-10T08:15:00.000Z"}`, n, n))
 			return NewRequest(base+"/airmeet/trigger.airmeet.attendee.added?token="+AirmeetToken, body)
+		}},
+		{"zoom", func(base string, n uint64) *http.Request {
+			// Participants join, then leave, as iotum's do.
+			event, at := "joined", "join_time"
+			if n%2 == 1 {
+				event, at = "left", "leave_time"
+			}
+			body := pad(fmt.Sprintf(`{"event": "meeting.participant_%s", "event_ts": %d, "payload": {"account_id": "lAAAAAAAAAAAAAAAAAAAAA", "object": {"id": 85746065432, "uuid": "load%dAAiAAAAAiAiAiiAii==", "host_id": "z8yCxjabcdEFGHfp8uQ", "topic": "Weekly stand-up", "type": 2, "participant": {"user_id": "%d", "user_name": "Ana", "participant_uuid": "p-%d", %q: "2025-09-30T10:00:%02dZ"}}}}`,
+				event, 1759226400000+n, n/2%50, 16778240+n/2, n/2, at, n%60))
+			req := NewRequest(base+"/zoom", body)
+			SignZoom(req, []byte(ZoomSecretToken), time.Now(), []byte(body))
+			return req
 		}},
 	}
 }

@@ -96,3 +96,15 @@ func NewAttributes(n int) pcommon.Map {
 	m.EnsureCapacity(n + recordAttributes)
 	return m
 }
+
+// SpanAttributes copies the named attributes an event has, for a
+// Transition: a span carries a few of its event's IDs.
+func SpanAttributes(attrs pcommon.Map, names ...string) map[string]string {
+	out := make(map[string]string, len(names))
+	for _, n := range names {
+		if v, ok := attrs.Get(n); ok {
+			out[n] = v.AsString()
+		}
+	}
+	return out
+}

@@ -54,6 +54,22 @@ type HeaderVerifier interface {
 	VerifyHeaders(d *Delivery) error
 }
 
+// Challenger is implemented by a platform that checks an endpoint by
+// sending it a request to answer rather than an event: Zoom's
+// endpoint.url_validation when the URL is saved. The receiver asks after
+// Verify; a challenge is answered 200 with Reply and is no log record.
+type Challenger interface {
+	// Challenge reports whether a verified delivery is a challenge (ok) and
+	// what answers it; err is a challenge that cannot be answered (400).
+	Challenge(d *Delivery) (reply Reply, ok bool, err error)
+}
+
+// Reply is the body of a 200 that says more than "accepted".
+type Reply struct {
+	ContentType string
+	Body        []byte
+}
+
 // Factory describes a platform to the receiver.
 type Factory struct {
 	// Key is the platform's configuration key and its name in telemetry

@@ -1,5 +1,5 @@
-// Package soak sends the four platforms' deliveries the way the platforms
-// send them — whole stories of bots, conferences and Airmeet events, EventsAir
+// Package soak sends the platforms' deliveries the way the platforms
+// send them — whole stories of bots, conferences, Zoom meetings and Airmeet events, EventsAir
 // registrations, each delivery retried by its platform's own rules — and
 // records what every delivery was finally answered. The crash-loop soak
 // (TestE2ESoak, `make soak`) runs it against the distribution while killing
@@ -46,6 +46,9 @@ var (
 	// the time of each attempt; 15 s to answer.
 	EventsAir = Policy{Waits: []time.Duration{0, 5 * time.Second, 5 * time.Minute, 30 * time.Minute,
 		2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}, Timeout: 15 * time.Second}
+	// Zoom: 3 more attempts when no 2xx comes within 3 s, 5, 30 and 90
+	// minutes later; the same body, signed anew with each attempt's time.
+	Zoom = Policy{Waits: []time.Duration{0, 5 * time.Minute, 30 * time.Minute, 90 * time.Minute}, Timeout: 3 * time.Second}
 	// iotum and Airmeet publish no schedule; they resend the identical
 	// request. Five attempts, backing off from a second.
 	Identical = Policy{Waits: []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}, Timeout: 10 * time.Second}
@@ -105,6 +108,14 @@ func (s signers) attendee(body string) func(*http.Request) {
 // eventsAir signs each attempt anew, with its own time and the same id.
 func (s signers) eventsAir(id, body string) func(*http.Request) {
 	return func(req *http.Request) { loadgen.SignEventsAir(req, s.eventsAirKey, id, body) }
+}
+
+// zoom signs each attempt anew, with its own time.
+func (s signers) zoom(body string) func(*http.Request) {
+	return func(req *http.Request) {
+		req.Header.Set("User-Agent", "Zoom Marketplace/1.0a")
+		loadgen.SignZoom(req, []byte(loadgen.ZoomSecretToken), time.Now(), []byte(body))
+	}
 }
 
 func (s signers) iotum() func(*http.Request) {

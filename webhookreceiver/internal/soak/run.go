@@ -13,7 +13,7 @@ import (
 
 // Plan is what one soak sends, spread over Duration.
 type Plan struct {
-	Bots, Conferences, Airmeets, Registrations int
+	Bots, Conferences, Meetings, Airmeets, Registrations int
 	// Duration over which the stories start; each story's deliveries follow
 	// each other Gap apart, each retried on its own, as a platform's queue
 	// does.
@@ -53,6 +53,8 @@ func (p Plan) Policy(d Delivery) Policy {
 			scale *= p.EventsAirScale
 		}
 		return EventsAir.Scaled(scale)
+	case "zoom":
+		return Zoom.Scaled(scale)
 	}
 	return Identical.Scaled(scale)
 }
@@ -72,6 +74,7 @@ func (p Plan) Stories() []Story {
 	}
 	kind(p.Bots, s.Bot)
 	kind(p.Conferences, s.Conference)
+	kind(p.Meetings, s.Meeting)
 	kind(p.Airmeets, s.Airmeet)
 	kind(p.Registrations, s.Registration)
 	return out

@@ -38,7 +38,7 @@ func serve(t *testing.T, statuses ...int) (*recorder, string) {
 	return rec, srv.URL
 }
 
-var fast = Plan{Bots: 1, Conferences: 1, Airmeets: 1, Registrations: 1, Scale: 1e-5, IotumToken: "t"}
+var fast = Plan{Bots: 1, Conferences: 1, Meetings: 1, Airmeets: 1, Registrations: 1, Scale: 1e-5, IotumToken: "t"}
 
 func firstOf(t *testing.T, platform string) Delivery {
 	for _, s := range fast.Stories() {
@@ -95,6 +95,20 @@ func TestIotumAndAirmeetResendTheIdenticalRequest(t *testing.T) {
 		require.Equal(t, []string{d.Body, d.Body, d.Body}, rec.bodies)
 		require.Equal(t, rec.headers[0].Get("x-signing-token"), rec.headers[2].Get("x-signing-token"))
 	}
+}
+
+func TestZoomRetriesThreeTimesSignedAnew(t *testing.T) {
+	rec, url := serve(t, http.StatusServiceUnavailable)
+	d := firstOf(t, "zoom")
+	r := Send(context.Background(), url, d, fast.Policy(d))
+	require.False(t, r.Accepted())
+	require.Equal(t, 4, r.Attempts, "the first attempt and three retries")
+	require.Equal(t, []string{d.Body, d.Body, d.Body, d.Body}, rec.bodies, "the same body every time")
+	for _, h := range rec.headers {
+		require.Regexp(t, `^v0=[0-9a-f]{64}$`, h.Get("x-zm-signature"))
+		require.NotEmpty(t, h.Get("x-zm-request-timestamp"))
+	}
+	require.Equal(t, 3*time.Second, Zoom.Timeout)
 }
 
 func TestAConnectionRefusedIsRetried(t *testing.T) {

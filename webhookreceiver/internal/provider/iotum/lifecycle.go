@@ -23,7 +23,7 @@ func (e *evt) lifecycle() {
 	end := func(tr provider.Transition) provider.Transition { tr.End = e.at; return tr }
 	presence := func(kind, name string) provider.Transition {
 		tr := child(kind+"/"+participant, name, true)
-		tr.Attributes = e.attrs("iotum.participant.id", "iotum.participant.role", "iotum.participant.reason_for_leaving")
+		tr.Attributes = provider.SpanAttributes(e.ev.Attributes, "iotum.participant.id", "iotum.participant.role", "iotum.participant.reason_for_leaving")
 		return tr
 	}
 
@@ -31,7 +31,7 @@ func (e *evt) lifecycle() {
 	switch e.ev.Type {
 	case "conference_start", "conference_end":
 		tr := provider.Transition{Key: root, Name: key + ".conference",
-			Attributes: e.attrs("iotum.conference.id", "iotum.host.id", "iotum.company.id")}
+			Attributes: provider.SpanAttributes(e.ev.Attributes, "iotum.conference.id", "iotum.host.id", "iotum.company.id")}
 		if e.ev.Type == "conference_start" {
 			trs = append(trs, start(tr))
 		} else {
@@ -45,7 +45,7 @@ func (e *evt) lifecycle() {
 			start(child("recording_processing", key+".recording.processing", false)))
 	case "recording_ready":
 		ready := end(child("recording_processing", key+".recording.processing", false))
-		ready.Attributes = e.attrs("iotum.recording.id")
+		ready.Attributes = provider.SpanAttributes(e.ev.Attributes, "iotum.recording.id")
 		trs = append(trs, ready, start(child("transcription_processing", key+".transcription.processing", false)))
 	case "transcription_ready":
 		trs = append(trs, end(child("transcription_processing", key+".transcription.processing", false)))
@@ -89,7 +89,7 @@ func (e *evt) dialout(root, participant string) []provider.Transition {
 	}
 	status := str(e.payload, "status")
 	tr := provider.Transition{Key: root + "/dialout/" + who, Root: root, Name: key + ".dialout", PerStart: true, EndsWithRoot: true,
-		Attributes: e.attrs("iotum.participant.id", "iotum.dialout.status")}
+		Attributes: provider.SpanAttributes(e.ev.Attributes, "iotum.participant.id", "iotum.dialout.status")}
 	switch {
 	case status == "new":
 		tr.Start = e.at
@@ -101,16 +101,4 @@ func (e *evt) dialout(root, participant string) []provider.Transition {
 		return nil
 	}
 	return []provider.Transition{tr}
-}
-
-// attrs copies the named attributes of the event, when it has them, for a
-// span.
-func (e *evt) attrs(names ...string) map[string]string {
-	out := map[string]string{}
-	for _, n := range names {
-		if v, ok := e.ev.Attributes.Get(n); ok {
-			out[n] = v.AsString()
-		}
-	}
-	return out
 }
