@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -35,6 +36,7 @@ var hmacSenders = map[string]map[string]any{
 		"event_type":       "event.type",
 		"event_id":         "event_id",
 		"event_time":       "event_time",
+		"challenge":        map[string]any{"field": "type", "value": "url_verification", "echo": "challenge"},
 	},
 	"zoom": {
 		"path":             "/zoom-generic",
@@ -85,4 +87,25 @@ func TestHMACRefusals(t *testing.T) {
 			require.Empty(t, g.logs.AllLogs())
 		})
 	}
+}
+
+// TestHMACSlackURLVerification: Slack's endpoint check, signed, is
+// answered 200 with its challenge as text, as Slack wants, and is no record;
+// unsigned, it is refused.
+func TestHMACSlackURLVerification(t *testing.T) {
+	file := filepath.Join("..", "testdata", "hmac", "challenges", "slack.url_verification.json")
+	g := newGoldenReceiver(t, map[string]any{"hmac": hmacSenders["slack"]}, goldenClock)
+	rec := httptest.NewRecorder()
+	g.r.ServeHTTP(rec, signedDelivery(t, "/slack", file))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", rec.Body.String())
+	require.Equal(t, "text/plain; charset=utf-8", rec.Header().Get("Content-Type"))
+	require.Empty(t, g.logs.AllLogs())
+
+	req := signedDelivery(t, "/slack", file)
+	req.Header.Set("X-Slack-Signature", "v0="+strings.Repeat("0", 64))
+	rec = httptest.NewRecorder()
+	g.r.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusUnauthorized, rec.Code)
+	require.NotContains(t, rec.Body.String(), "3eZbrw1a")
 }

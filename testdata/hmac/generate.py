@@ -9,6 +9,7 @@ the receiver's code):
           the event in X-GitHub-Event, the delivery in X-GitHub-Delivery.
   slack:  X-Slack-Signature = "v0=" + hex HMAC-SHA256(secret,
           "v0:" + X-Slack-Request-Timestamp + ":" + body).
+  challenges/slack.url_verification.json: Slack's endpoint check.
   zoom:   Zoom's scheme (x-zm-signature, x-zm-request-timestamp), the same
           template as Slack's: the zoom platform's scheme said generically.
 
@@ -31,7 +32,7 @@ def sign(secret, content):
     return hmac.new(secret.encode(), content.encode(), hashlib.sha256).hexdigest()
 
 
-def write(sender, name, headers, payload):
+def write(sender, name, headers, payload, folder=None):
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
     secret = SECRETS[sender]
     headers = {"content-type": "application/json", **headers}
@@ -43,8 +44,9 @@ def write(sender, name, headers, payload):
     else:
         headers["x-zm-request-timestamp"] = str(SIGNED_AT)
         headers["x-zm-signature"] = "v0=" + sign(secret, f"v0:{SIGNED_AT}:{body}")
-    os.makedirs(sender, exist_ok=True)
-    with open(f"{sender}/{name}.json", "w") as f:
+    folder = folder or sender
+    os.makedirs(folder, exist_ok=True)
+    with open(f"{folder}/{name}.json", "w") as f:
         f.write(json.dumps({"headers": headers, "body": body}, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -91,6 +93,12 @@ slack("app_mention", {"type": "app_mention", "user": "U061F7AUR", "text": "<@U0L
                       "ts": "1759233598.000200", "channel": "C0LAN2Q65", "event_ts": "1759233598.000200"}, "Ev08MFMKH6")
 slack("member_joined_channel", {"type": "member_joined_channel", "user": "W06GH7XHN", "channel": "C0698JE0H",
                                 "channel_type": "C", "team": "T0001AB2C", "event_ts": "1759233598.000300"}, "Ev08MFMKH7")
+
+# Slack's endpoint check when the Request URL is saved, signed like any
+# request; answered with its challenge, not recorded.
+write("slack", "slack.url_verification", {"user-agent": "Slackbot 1.0 (+https://api.slack.com/robots)"}, {
+    "token": "Jhj5dZrVaK7ZwHHjRyZWjbDl", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+    "type": "url_verification"}, folder="challenges")
 
 # Zoom's scheme, configured generically: the same shapes as testdata/zoom.
 MEETING = {"id": 85746065432, "uuid": "4444AAAiAAAAAiAiAiiAii==", "host_id": "z8yCxjabcdEFGHfp8uQ",

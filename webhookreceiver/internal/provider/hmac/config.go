@@ -47,6 +47,33 @@ type Config struct {
 	// EventTime is the dot path of the event's own time: an RFC 3339
 	// string, or Unix seconds (milliseconds from 10^12 on).
 	EventTime string `mapstructure:"event_time"`
+	// Challenge answers the sender's endpoint check; nil for none.
+	Challenge *Challenge `mapstructure:"challenge"`
+}
+
+// Challenge is a sender's endpoint check that echoes a value of the body:
+// a delivery whose Field is Value is answered 200 with the text at Echo,
+// and is no record (Slack's url_verification: type, url_verification,
+// challenge).
+type Challenge struct {
+	Field string `mapstructure:"field"`
+	Value string `mapstructure:"value"`
+	Echo  string `mapstructure:"echo"`
+}
+
+func (c *Challenge) validate() []error {
+	var errs []error
+	for option, path := range map[string]string{"challenge.field": c.Field, "challenge.echo": c.Echo} {
+		if path == "" {
+			errs = append(errs, errors.New(option+": must not be empty"))
+		} else {
+			errs = append(errs, bodyfields.ValidatePath(option, path))
+		}
+	}
+	if c.Value == "" {
+		errs = append(errs, errors.New("challenge.value: must not be empty"))
+	}
+	return errs
 }
 
 func newConfig() provider.Config {
@@ -85,6 +112,9 @@ func (c *Config) Validate() error {
 		if path != "" {
 			errs = append(errs, bodyfields.ValidatePath(option, path))
 		}
+	}
+	if c.Challenge != nil {
+		errs = append(errs, c.Challenge.validate()...)
 	}
 	if c.EventID != "" && c.EventIDHeader != "" {
 		errs = append(errs, errors.New("event_id and event_id_header: set one, not both"))

@@ -33,6 +33,13 @@ type sender struct {
 	eventID    bodyfields.Path
 	idHeader   string // canonical; "" for none
 	eventTime  bodyfields.Path
+	challenge  *challenge // nil: none configured
+}
+
+// challenge is Config.Challenge, its paths split.
+type challenge struct {
+	field, echo bodyfields.Path
+	value       string
 }
 
 func newProvider(cfg provider.Config, _ provider.Settings) (provider.Provider, error) {
@@ -45,7 +52,7 @@ func newProvider(cfg provider.Config, _ provider.Settings) (provider.Provider, e
 	if err != nil {
 		return nil, err
 	}
-	return &sender{
+	s := &sender{
 		Verifier:   v,
 		service:    c.ServiceName,
 		eventType:  bodyfields.ParsePath(c.EventType),
@@ -53,7 +60,11 @@ func newProvider(cfg provider.Config, _ provider.Settings) (provider.Provider, e
 		eventID:    bodyfields.ParsePath(c.EventID),
 		idHeader:   canonical(c.EventIDHeader),
 		eventTime:  bodyfields.ParsePath(c.EventTime),
-	}, nil
+	}
+	if c.Challenge != nil {
+		s.challenge = &challenge{field: bodyfields.ParsePath(c.Challenge.Field), echo: bodyfields.ParsePath(c.Challenge.Echo), value: c.Challenge.Value}
+	}
+	return s, nil
 }
 
 func canonical(header string) string {

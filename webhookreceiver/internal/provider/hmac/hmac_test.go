@@ -133,6 +133,41 @@ func TestConfigValidate(t *testing.T) {
 	require.Equal(t, "/hmac", cfg.Path)
 }
 
+func TestChallenge(t *testing.T) {
+	s := newTestSender(t, func(c *Config) {
+		c.EventType, c.EventTypeHeader, c.EventIDHeader = "event.type", "", ""
+		c.Challenge = &Challenge{Field: "type", Value: "url_verification", Echo: "challenge"}
+	})
+	reply, ok, err := s.Challenge(github("", "", `{"token":"t","challenge":"3eZbrw","type":"url_verification"}`))
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, provider.Reply{ContentType: "text/plain; charset=utf-8", Body: []byte("3eZbrw")}, reply)
+
+	_, ok, err = s.Challenge(github("", "", `{"type":"url_verification","challenge":{}}`))
+	require.True(t, ok)
+	require.EqualError(t, err, `challenge: "challenge" must be a non-empty string`)
+	for _, body := range []string{
+		`{"type":"event_callback","event":{"type":"message","text":"url_verification"}}`,
+		`{"type":"url_verification_x","challenge":"c"}`,
+		`url_verification`,
+	} {
+		_, ok, err := s.Challenge(github("", "", body))
+		require.NoError(t, err)
+		require.False(t, ok, body)
+	}
+	_, ok, _ = newTestSender(t, nil).Challenge(github("", "", `{"type":"url_verification","challenge":"c"}`))
+	require.False(t, ok, "no challenge configured: none answered")
+
+	cfg := newConfig().(*Config)
+	cfg.Challenge = &Challenge{Field: "a..b"}
+	err = cfg.Validate()
+	require.ErrorContains(t, err, `challenge.field: "a..b": a dot path`)
+	require.ErrorContains(t, err, "challenge.echo: must not be empty")
+	require.ErrorContains(t, err, "challenge.value: must not be empty")
+}
+
+var _ provider.Challenger = (*sender)(nil)
+
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		`{"action":"opened","issue":{"id":7}}`, `{"action":null}`, `{}`, `[]`, `{`, `""`,
