@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -42,6 +43,7 @@ var (
 	eventsAirSecret = env("EVENTSAIR_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 	iotumToken      = env("IOTUM_SIGNING_TOKEN", "demo-iotum-signing-token")
 	airmeetToken    = env("AIRMEET_WEBHOOK_TOKEN", "3f9c1e7a5b2d4c6e8f0a1b3c5d7e9f11")
+	zoomSecretToken = env("ZOOM_SECRET_TOKEN", loadgen.ZoomSecretToken)
 )
 
 // run is this demo's own suffix, so that every run is new to the receiver.
@@ -92,6 +94,19 @@ func main() {
 		"trigger.attendee.joined_booth", "trigger.airmeet.polls", "trigger.airmeet.finished", "trigger.airmeet.recording.available"} {
 		body := strings.ReplaceAll(read(filepath.Join(*testdata, "airmeet", trigger+".json")), "5a1c0e62-7f3b-4d2a-9c1e-3b4d5e6f7a80", airmeetID)
 		send("airmeet "+trigger, loadgen.NewRequest(*target+"/airmeet/"+trigger+"?token="+airmeetToken, body))
+	}
+
+	instance := run + "AAiAAAAAiAiAiiAii=="
+	fmt.Printf("Zoom: meeting instance %s with two participants and a recording, a webinar\n", instance)
+	for _, story := range []string{"meeting", "webinar"} {
+		for _, f := range files(filepath.Join(*testdata, "zoom", story)) {
+			var signed struct{ Body string }
+			check(json.Unmarshal([]byte(read(f)), &signed))
+			body := strings.NewReplacer("4444AAAiAAAAAiAiAiiAii==", instance, "Wb1nAAAiAAAAAiAiAiiAii==", "W"+instance).Replace(signed.Body)
+			req := loadgen.NewRequest(*target+"/zoom", body)
+			loadgen.SignZoom(req, []byte(zoomSecretToken), time.Now(), []byte(body))
+			send("zoom "+filepath.Base(f), req)
+		}
 	}
 
 	fmt.Println("EventsAir: an event, contacts, registrations, an invoice")
