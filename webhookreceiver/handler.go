@@ -287,11 +287,11 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, w http.Respons
 	var tracesErr, logsErr error
 	var took dedup.Signals
 	if send&dedup.Traces != 0 { // before the logs, which take the events' bodies
-		var moved bool
-		moved, tracesErr = r.consumeTraces(ctx, rt, events)
+		var hasTransitions bool
+		hasTransitions, tracesErr = r.consumeTraces(ctx, rt, events)
 		switch {
 		case tracesErr != nil:
-		case moved:
+		case hasTransitions:
 			r.gate.remember(ctx, keys, dedup.Traces)
 		default:
 			took |= dedup.Traces
@@ -327,9 +327,9 @@ func (r *webhookReceiver) noteHealth(tracesErr, logsErr error) {
 }
 
 // consumeTraces emits the spans the events close and, once the traces
-// pipeline accepted them, moves the lifecycles on. moved is false when the
-// events have no lifecycle to move: nothing was emitted.
-func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events []provider.Event) (moved bool, err error) {
+// pipeline accepted them, moves the lifecycles on. hasTransitions is false
+// when the events have no lifecycle to move: nothing was emitted.
+func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events []provider.Event) (hasTransitions bool, err error) {
 	if !slices.ContainsFunc(events, func(ev provider.Event) bool { return len(ev.Transitions) > 0 }) {
 		return false, nil // most events move no lifecycle
 	}

@@ -163,11 +163,9 @@ func (s *sweep) held(root string) *held {
 }
 
 // close makes the spans of what was picked and still is as it was: a
-// delivery may have closed or moved it between the pick and the locks.
-// With a storage, what it holds is expired rather than memory's copy (other
-// processes may have added phases to it), unless another process closed it
-// meanwhile (it is forgotten at once) or moved it so that it is no longer
-// due (memory learns where).
+// delivery may have closed or moved it between the pick and the locks, and,
+// with a storage, another process may have (the read made memory what the
+// storage holds: what it closed is gone, what it moved is no longer due).
 func (s *sweep) close() {
 	t := s.tracker
 	type pick struct {
@@ -186,23 +184,12 @@ func (s *sweep) close() {
 		d := p.d
 		h := s.held(d.root)
 		o := h.life.open.get(d.key).open
-		if h.read {
-			var ok bool
-			if o, ok = h.stored[d.key]; !ok {
-				t.remove(h.life, d.key)
-				continue
-			}
-			if !p.forced && s.now.Sub(o.since()) <= t.timeout {
-				t.put(h, d.key, o)
-				continue
-			}
-		}
 		o.attrs = merged(o.attrs, incomplete)
 		end := s.now
 		if o.start.IsZero() { // an end whose start never came
 			o.start, end = o.end, o.end
 		}
-		s.ends[d.key] = t.out(func() ptrace.Traces { return s.spans }, &s.box, d.key, o, end, o.failed, o.message)
+		s.ends[d.key] = t.appendUnlessSent(func() ptrace.Traces { return s.spans }, &s.box, d.key, o, end, o.failed, o.message)
 		h.change(d.key, nil)
 	}
 }

@@ -57,11 +57,6 @@ type held struct {
 	root    string
 	life    *life
 	changes map[string]*open // key -> new state; nil closes it (made on first use)
-
-	// With a storage: the root's group as read from it (storage.go), which
-	// is then what is open, rather than memory.
-	stored map[string]open
-	read   bool
 }
 
 // lives is where dropped lives wait to serve another root: most roots a

@@ -7,8 +7,10 @@
 // expiry finds what is due at the top of a time-ordered heap (expiry.go); a
 // storage extension, when there is one, is the truth of what is open, shared
 // by replicas: each root's group is read and written whole, in one call,
-// under that root's lock alone (storage.go, record.go), and memory is this
-// process's index of it for expiry. spans.go makes the spans.
+// under that root's lock alone (storage.go, record.go). The read makes
+// memory of the roots held what the storage holds, so that planning and
+// expiry always work on memory, and memory is otherwise this process's
+// index of the storage for expiry. spans.go makes the spans.
 package lifecycle
 
 import (
@@ -174,9 +176,6 @@ func (t *Tracker) commit(roots []held, ends map[string]time.Time, box *outbox) e
 	}
 	for i := range roots {
 		h := &roots[i]
-		if h.read {
-			t.reconcile(h) // memory becomes what was read of the root
-		}
 		for key, c := range h.changes {
 			if c == nil {
 				t.remove(h.life, key)

@@ -77,15 +77,17 @@ func (p *plan) traces() ptrace.Traces {
 	return p.spans
 }
 
-// out appends the span of o under key, ended at end, unless an earlier
-// commit that could not be written emitted it; it returns where it ended.
-func (p *plan) out(key string, o open, end time.Time, failed bool, message string) time.Time {
-	return p.tracker.out(p.traces, &p.box, key, o, end, failed, message)
+// appendSpan adds the span of o under key, ended at end, to the plan's
+// spans, unless an earlier commit that could not be written emitted it; it
+// returns where it ended.
+func (p *plan) appendSpan(key string, o open, end time.Time, failed bool, message string) time.Time {
+	return p.tracker.appendUnlessSent(p.traces, &p.box, key, o, end, failed, message)
 }
 
-// emit writes the span of o under key, ended at end, and remembers it closed.
-func (p *plan) emit(key string, o open, end time.Time, failed bool, message string) {
-	end = p.out(key, o, end, failed, message)
+// closeSpan appends the span of o under key, ended at end, and remembers it
+// closed (for commit): a start or end of it arriving late changes nothing.
+func (p *plan) closeSpan(key string, o open, end time.Time, failed bool, message string) {
+	end = p.appendSpan(key, o, end, failed, message)
 	if p.closed == nil {
 		p.closed = map[string]time.Time{}
 	}
@@ -117,10 +119,6 @@ func (p *plan) get(h *held, key string) (open, bool) {
 			return open{}, false
 		}
 		return *c, true
-	}
-	if h.read {
-		o, ok := h.stored[key]
-		return o, ok
 	}
 	if e := h.life.open.get(key); e != nil {
 		return e.open, true
@@ -169,7 +167,7 @@ func (p *plan) span(h *held, tr *provider.Transition) {
 			// A new stay while the last one never ended: that one is
 			// closed, incomplete, where the new one starts.
 			cur.attrs = merged(cur.attrs, incomplete)
-			p.out(tr.Key, cur, tr.Start, false, "")
+			p.appendSpan(tr.Key, cur, tr.Start, false, "")
 			cur = p.newOpen(tr, tr.Start)
 		case tr.Start.Before(cur.start): // a start that arrived late
 			cur.start = tr.Start
@@ -192,9 +190,9 @@ func (p *plan) span(h *held, tr *provider.Transition) {
 	case !wasOpen:
 		// Started and ended at once (an utterance): a span of its own, with
 		// nothing to remember; a retry of it is a duplicate delivery.
-		p.out(tr.Key, cur, tr.End, tr.Failed, tr.Message)
+		p.appendSpan(tr.Key, cur, tr.End, tr.Failed, tr.Message)
 	default:
-		p.emit(tr.Key, cur, tr.End, tr.Failed, tr.Message)
+		p.closeSpan(tr.Key, cur, tr.End, tr.Failed, tr.Message)
 		p.del(h, tr.Key)
 		if cur.root == "" {
 			p.closeChildren(h, tr.End)
@@ -209,17 +207,9 @@ func (p *plan) span(h *held, tr *provider.Transition) {
 // storage, those in its group, whichever process opened them.
 func (p *plan) closeChildren(h *held, end time.Time) {
 	var keys []string
-	if h.read {
-		for key, o := range h.stored {
-			if o.root == h.root && o.withRoot {
-				keys = append(keys, key)
-			}
-		}
-	} else {
-		for key, e := range h.life.open.all() {
-			if e.root == h.root && e.withRoot {
-				keys = append(keys, key)
-			}
+	for key, e := range h.life.open.all() {
+		if e.root == h.root && e.withRoot {
+			keys = append(keys, key)
 		}
 	}
 	for key, o := range h.changes {
@@ -235,7 +225,7 @@ func (p *plan) closeChildren(h *held, end time.Time) {
 			continue // closed already, or an end that waits for its start
 		}
 		o.attrs = merged(o.attrs, incomplete)
-		p.emit(key, o, maxTime(o.start, end), false, "")
+		p.closeSpan(key, o, maxTime(o.start, end), false, "")
 		p.del(h, key)
 	}
 }
@@ -252,13 +242,13 @@ func (p *plan) startWaitingEnd(h *held, tr *provider.Transition, waiting open) {
 	case !tr.Start.After(waiting.end):
 		waiting.start = tr.Start
 		waiting.attrs = merged(mapAttrs(tr.Attributes), waiting.attrs)
-		p.emit(tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
+		p.closeSpan(tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
 		p.del(h, tr.Key)
 	default:
 		// The start of a later stay: the waiting end will never be paired.
 		waiting.start = waiting.end
 		waiting.attrs = merged(waiting.attrs, incomplete)
-		p.out(tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
+		p.appendSpan(tr.Key, waiting, waiting.end, waiting.failed, waiting.message)
 		next := p.newOpen(tr, tr.Start)
 		next.attrs = mapAttrs(tr.Attributes)
 		p.put(h, tr.Key, next)
@@ -270,7 +260,7 @@ func (p *plan) startWaitingEnd(h *held, tr *provider.Transition, waiting open) {
 func (p *plan) lone(tr *provider.Transition) {
 	o := p.newOpen(tr, tr.End)
 	o.attrs = merged(mapAttrs(tr.Attributes), incomplete)
-	p.out(tr.Key, o, tr.End, tr.Failed, tr.Message)
+	p.appendSpan(tr.Key, o, tr.End, tr.Failed, tr.Message)
 }
 
 func (p *plan) newOpen(tr *provider.Transition, start time.Time) open {

@@ -4,9 +4,10 @@ package lifecycle
 // and memory only this process's index of it for expiry. Replicas sharing
 // the storage advance one lifecycle in turns, so what one holds in memory
 // is behind what the others wrote since. A delivery therefore reads the
-// groups of the roots it holds from the storage, in one call, and writes
-// the groups it changed back in one call at commit; a sweep reads the
-// groups of what it is about to expire. All under the roots' locks alone:
+// groups of the roots it holds from the storage, in one call, which makes
+// memory of them what the storage holds, and writes the groups it changed
+// back in one call at commit; a sweep reads the groups of what it is about
+// to expire. All under the roots' locks alone:
 // deliveries of other lifecycles do not wait for it. Without a storage,
 // memory is the truth and nothing here runs.
 
@@ -107,9 +108,11 @@ func storageContext() (context.Context, context.CancelFunc) {
 }
 
 // readGroups reads from the storage, in one call, the groups of roots
-// (held), and the gets of extra. When the call fails, the roots are left
-// unread: the storage's state is unknown, and nothing is planned or
-// written for them (see Apply and Expire).
+// (held), and the gets of extra, and makes memory of each root what the
+// storage holds: planning and expiry then work on memory alone, which holds
+// the truth for the roots held until they are let go. When the call fails,
+// memory is left as it was: the storage's state is unknown, and nothing is
+// planned or written for the roots (see Apply and Expire).
 func (t *Tracker) readGroups(roots []held, extra []*storage.Operation) bool {
 	ops := make([]*storage.Operation, 0, len(roots)+len(extra))
 	for i := range roots {
@@ -127,7 +130,7 @@ func (t *Tracker) readGroups(roots []held, extra []*storage.Operation) bool {
 		if !ok {
 			t.logger.Warn("A lifecycle record in the storage is unreadable; taken as empty", zap.String("root", h.root))
 		}
-		h.stored, h.read = group, true
+		t.reconcile(h, group)
 	}
 	return true
 }
@@ -173,38 +176,29 @@ func (p *plan) fetching(key string) bool {
 	return false
 }
 
-// reconcile makes memory of the held root h what the storage holds of it:
-// what is missing there was closed by another process, what is there may
-// have moved on, or been opened elsewhere.
-func (t *Tracker) reconcile(h *held) {
+// reconcile makes memory of the held root h what the storage holds of it,
+// group: what is missing there was closed by another process, what is there
+// may have moved on, or been opened elsewhere.
+func (t *Tracker) reconcile(h *held, group map[string]open) {
 	for key := range h.life.open.all() {
-		if _, ok := h.stored[key]; !ok {
+		if _, ok := group[key]; !ok {
 			t.remove(h.life, key)
 		}
 	}
-	for key, o := range h.stored {
+	for key, o := range group {
 		t.put(h, key, o)
 	}
 }
 
 // groupOp writes the held root h's group as it is once its changes are
-// made: what was read of it (or, unread, what memory holds), changed as
-// planned; or deletes it when nothing stays open. It is built before memory
-// changes, so that memory changes only once the storage took it.
+// made: what memory holds of it (what was read), changed as planned; or
+// deletes it when nothing stays open. It is built before memory changes, so
+// that memory changes only once the storage took it.
 func groupOp(h *held) *storage.Operation {
 	var entries []keyed
-	keep := func(key string, o *open) {
+	for key, e := range h.life.open.all() {
 		if _, changed := h.changes[key]; !changed {
-			entries = append(entries, keyed{key, o})
-		}
-	}
-	if h.read {
-		for key, o := range h.stored {
-			keep(key, &o)
-		}
-	} else {
-		for key, e := range h.life.open.all() {
-			keep(key, &e.open)
+			entries = append(entries, keyed{key, &e.open})
 		}
 	}
 	for key, c := range h.changes {

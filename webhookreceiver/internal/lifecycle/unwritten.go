@@ -89,10 +89,11 @@ func (t *Tracker) forgetUnwritten(now time.Time) {
 	t.nUnwritten.Store(int64(len(t.unwritten)))
 }
 
-// out appends the span of o under key to td, unless it was emitted by a
-// commit whose write failed: then it is only noted in box, as resent. With
-// a storage, what is appended is noted in box too, for unwrote.
-func (t *Tracker) out(td func() ptrace.Traces, box *outbox, key string, o open, end time.Time, failed bool, message string) time.Time {
+// appendUnlessSent appends the span of o under key to td, unless it was
+// emitted by a commit whose write failed: then it is only noted in box, as
+// resent. With a storage, what is appended is noted in box too, for
+// unwrote.
+func (t *Tracker) appendUnlessSent(td func() ptrace.Traces, box *outbox, key string, o open, end time.Time, failed bool, message string) time.Time {
 	if was, ok := t.resend(key, o); ok {
 		box.resent = append(box.resent, spanID(key, o))
 		return was

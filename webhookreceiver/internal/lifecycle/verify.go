@@ -37,7 +37,7 @@ func (t *Tracker) verifyOpen() {
 	}
 }
 
-// verifyBatch reads back the groups of roots (sorted, distinct) and makes
+// verifyBatch reads back the groups of roots (sorted, distinct), which makes
 // memory of them what the storage holds; false when it cannot be read.
 func (t *Tracker) verifyBatch(roots []string) bool {
 	held := make([]held, len(roots))
@@ -46,13 +46,7 @@ func (t *Tracker) verifyBatch(roots []string) bool {
 	}
 	t.index.hold(held)
 	defer t.index.release(held) // a panic in the storage lets them go too
-	if !t.readGroups(held, nil) {
-		return false
-	}
-	for i := range held {
-		t.reconcile(&held[i])
-	}
-	return true
+	return t.readGroups(held, nil)
 }
 
 // overMax reports whether memory holds more open than max_open.
