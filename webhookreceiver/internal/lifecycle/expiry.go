@@ -136,7 +136,7 @@ func (t *Tracker) batch(now time.Time) *sweep {
 			panic(p)
 		}
 	}()
-	if t.store != nil && len(s.roots) > 0 && !t.readGroups(s.roots, nil) {
+	if _, ok := t.groups.read(t, s.roots, nil); !ok {
 		s.unread = true // nothing to close: the batch waits for the next tick
 		return s
 	}
@@ -154,7 +154,7 @@ type sweep struct {
 	roots   []held // sorted
 	spans   ptrace.Traces
 	ends    map[string]time.Time
-	box     outbox // with a storage: what was appended, or not (unwritten.go)
+	box     outbox // what was appended, or not (unwritten.go)
 }
 
 func (s *sweep) held(root string) *held {

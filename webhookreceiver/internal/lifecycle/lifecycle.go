@@ -1,16 +1,15 @@
 // Package lifecycle turns the lifecycle transitions carried by events into
 // spans: it keeps what is open, and emits a span when it closes.
 //
-// It is built so that unrelated work never waits: what is
-// open is grouped by root, each root behind a lock of its own (index.go); a
-// delivery plans against the roots it holds (plan.go), emits, and commits;
-// expiry finds what is due at the top of a time-ordered heap (expiry.go); a
-// storage extension, when there is one, is the truth of what is open, shared
-// by replicas: each root's group is read and written whole, in one call,
-// under that root's lock alone (storage.go, record.go). The read makes
-// memory of the roots held what the storage holds, so that planning and
-// expiry always work on memory, and memory is otherwise this process's
-// index of the storage for expiry. spans.go makes the spans.
+// It is built so that unrelated work never waits: what is open is grouped
+// by root, each root behind a lock of its own (index.go); a delivery holds
+// the roots it touches, reads their groups from where they are kept
+// (groups.go: memory, or a storage extension shared by replicas, each
+// root's group read and written whole in one call, storage.go, record.go),
+// which brings memory of them to the truth, plans on memory (plan.go),
+// emits, and commits: the write first, then memory. Expiry finds what is
+// due at the top of a time-ordered heap (expiry.go) and closes it in the
+// same way. spans.go makes the spans.
 package lifecycle
 
 import (
@@ -19,9 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.uber.org/zap"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
@@ -90,15 +87,15 @@ type Tracker struct {
 	timeout time.Duration
 	maxOpen int // beyond it, Expire closes the oldest whatever their age
 
-	// Set by UseStorage, before the first delivery.
-	store  storage.Client // nil: memory only, and memory is the truth
-	logger *zap.Logger
+	// groups keeps what is open for good: nil for memory, or with
+	// UseStorage (before the first delivery) the storage (groups.go).
+	groups *storageGroups
 }
 
 // NewTracker returns a Tracker that closes, as incomplete, what stays open
 // longer than timeout, and the oldest of what is open beyond maxOpen.
 func NewTracker(timeout time.Duration, maxOpen int) *Tracker {
-	return &Tracker{index: newIndex(), closed: map[string]*due{}, timeout: timeout, maxOpen: maxOpen, logger: zap.NewNop()}
+	return &Tracker{index: newIndex(), closed: map[string]*due{}, timeout: timeout, maxOpen: maxOpen}
 }
 
 // Open returns how many lifecycles are open.
@@ -161,19 +158,11 @@ func (t *Tracker) Expire(now time.Time, emit Emit) (dropped int, err error) {
 // does memory take it, so that when the write fails nothing changes (and
 // the spans emitted are remembered, box.sent, not to be emitted again).
 func (t *Tracker) commit(roots []held, ends map[string]time.Time, box *outbox) error {
-	if t.store != nil {
-		ops := closedOps(ends)
-		for i := range roots {
-			if len(roots[i].changes) > 0 {
-				ops = append(ops, groupOp(&roots[i]))
-			}
-		}
-		if err := t.write(ops); err != nil {
-			t.unwrote(box.sent)
-			return err
-		}
-		t.wrote(box.resent)
+	if err := t.groups.write(roots, ends); err != nil {
+		t.unwrote(box.sent)
+		return err
 	}
+	t.wrote(box.resent)
 	for i := range roots {
 		h := &roots[i]
 		for key, c := range h.changes {

@@ -28,8 +28,8 @@ type plan struct {
 	many    []held
 	closed  map[string]time.Time // made on first use
 	spans   ptrace.Traces        // made on first use (see traces)
-	fetched []fetched            // with a storage: closes read with the groups
-	box     outbox               // with a storage: what was appended, or not (unwritten.go)
+	fetched []fetched            // closes read with the groups
+	box     outbox               // what was appended, or not (unwritten.go)
 }
 
 // fill holds the roots that events touch and plans, into p, the spans
@@ -44,7 +44,8 @@ func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) e
 		}
 	}
 	t.index.hold(p.roots())
-	if t.store != nil && len(p.roots()) > 0 && !p.read(events) {
+	var ok bool
+	if p.fetched, ok = t.groups.read(t, p.roots(), events); !ok {
 		return ErrStorage
 	}
 	for i := range events {
@@ -110,7 +111,7 @@ func (p *plan) closedAt(key string) (time.Time, bool) {
 			return p.fetched[i].end, p.fetched[i].closed
 		}
 	}
-	return p.tracker.loadClosed(key)
+	return p.tracker.groups.closedAt(key)
 }
 
 func (p *plan) get(h *held, key string) (open, bool) {

@@ -13,6 +13,7 @@ package lifecycle
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ const (
 // one lifecycle per key as groups, so that nothing open is lost across the
 // upgrade. Call it before the first delivery.
 func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger *zap.Logger) error {
-	t.store, t.logger = client, logger
+	t.groups = &storageGroups{client: client, logger: logger}
 	walker, ok := client.(storage.Walker)
 	if !ok {
 		return nil
@@ -107,73 +108,58 @@ func storageContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), storageTimeout)
 }
 
-// readGroups reads from the storage, in one call, the groups of roots
-// (held), and the gets of extra, and makes memory of each root what the
-// storage holds: planning and expiry then work on memory alone, which holds
-// the truth for the roots held until they are let go. When the call fails,
+// storageGroups keeps the groups in a storage extension, with the records
+// of where spans closed; its nil is memory as the truth (groups.go), each
+// method a no-op that cannot fail.
+type storageGroups struct {
+	client storage.Client
+	logger *zap.Logger
+}
+
+// read reads from the storage, in one call, the groups of roots (held) and
+// the records of the closes that the events' starts and ends may ask for
+// (see plan.closedAt), and makes memory of each root what the storage
+// holds: planning and expiry then work on memory alone, which holds the
+// truth for the roots held until they are let go. When the call fails,
 // memory is left as it was: the storage's state is unknown, and nothing is
 // planned or written for the roots (see Apply and Expire).
-func (t *Tracker) readGroups(roots []held, extra []*storage.Operation) bool {
-	ops := make([]*storage.Operation, 0, len(roots)+len(extra))
+func (g *storageGroups) read(t *Tracker, roots []held, events []provider.Event) ([]fetched, bool) {
+	if g == nil || len(roots) == 0 {
+		return nil, true
+	}
+	ops := make([]*storage.Operation, 0, len(roots)+1)
 	for i := range roots {
 		ops = append(ops, storage.GetOperation(groupPrefix+roots[i].root))
 	}
+	var closes []fetched
+	for i := range events {
+		for j := range events[i].Transitions {
+			tr := &events[i].Transitions[j]
+			if tr.Start.IsZero() && tr.End.IsZero() || slices.ContainsFunc(closes, func(f fetched) bool { return f.key == tr.Key }) {
+				continue
+			}
+			closes = append(closes, fetched{key: tr.Key})
+			ops = append(ops, storage.GetOperation(closedPrefix+tr.Key))
+		}
+	}
 	ctx, cancel := storageContext()
 	defer cancel()
-	if err := t.store.Batch(ctx, append(ops, extra...)...); err != nil {
-		t.logger.Warn("Could not read lifecycles from the storage", zap.Error(err))
-		return false
+	if err := g.client.Batch(ctx, ops...); err != nil {
+		g.logger.Warn("Could not read lifecycles from the storage", zap.Error(err))
+		return nil, false
 	}
 	for i := range roots {
 		h := &roots[i]
 		group, ok := decodeGroup(h.root, ops[i].Value)
 		if !ok {
-			t.logger.Warn("A lifecycle record in the storage is unreadable; taken as empty", zap.String("root", h.root))
+			g.logger.Warn("A lifecycle record in the storage is unreadable; taken as empty", zap.String("root", h.root))
 		}
 		t.reconcile(h, group)
 	}
-	return true
-}
-
-// read reads, in one call, the groups of the roots p holds and the records
-// of the closes that the events' starts and ends may ask for (see
-// plan.closedAt); false when the storage could not be read.
-func (p *plan) read(events []provider.Event) bool {
-	var gets []*storage.Operation
-	for i := range events {
-		for j := range events[i].Transitions {
-			tr := &events[i].Transitions[j]
-			if tr.Start.IsZero() && tr.End.IsZero() || p.fetching(tr.Key) {
-				continue
-			}
-			p.fetched = append(p.fetched, fetched{key: tr.Key})
-			gets = append(gets, storage.GetOperation(closedPrefix+tr.Key))
-		}
+	for i, op := range ops[len(roots):] {
+		closes[i].end, closes[i].closed = storedtime.Decode(op.Value)
 	}
-	if !p.tracker.readGroups(p.roots(), gets) {
-		p.fetched = nil
-		return false
-	}
-	for i, op := range gets {
-		p.fetched[i].end, p.fetched[i].closed = storedtime.Decode(op.Value)
-	}
-	return true
-}
-
-// fetched is the record of a span's close, read with the groups.
-type fetched struct {
-	key    string
-	end    time.Time
-	closed bool
-}
-
-func (p *plan) fetching(key string) bool {
-	for i := range p.fetched {
-		if p.fetched[i].key == key {
-			return true
-		}
-	}
-	return false
+	return closes, true
 }
 
 // reconcile makes memory of the held root h what the storage holds of it,
@@ -212,41 +198,45 @@ func groupOp(h *held) *storage.Operation {
 	return storage.SetOperation(groupPrefix+h.root, encodeGroup(h.root, entries))
 }
 
-// loadClosed looks up where a span emitted elsewhere ended.
-func (t *Tracker) loadClosed(key string) (time.Time, bool) {
-	if t.store == nil {
+// closedAt looks up where a span emitted elsewhere ended.
+func (g *storageGroups) closedAt(key string) (time.Time, bool) {
+	if g == nil {
 		return time.Time{}, false
 	}
 	ctx, cancel := storageContext()
 	defer cancel()
-	v, err := t.store.Get(ctx, closedPrefix+key)
+	v, err := g.client.Get(ctx, closedPrefix+key)
 	if err != nil {
 		return time.Time{}, false
 	}
 	return storedtime.Decode(v)
 }
 
-// closedOps record where the spans under the keys of ends ended.
-func closedOps(ends map[string]time.Time) []*storage.Operation {
-	ops := make([]*storage.Operation, 0, len(ends))
+// write applies a commit's changes to the storage, in one call, before
+// memory takes them: the groups of the roots changed, and where the spans
+// closed ended. When it fails, nothing changes, and the delivery is refused
+// (its platform retries it) or the sweep's batch waits for the next tick,
+// so that memory never holds what the storage does not.
+func (g *storageGroups) write(roots []held, ends map[string]time.Time) error {
+	if g == nil {
+		return nil
+	}
+	ops := make([]*storage.Operation, 0, len(ends)+len(roots))
 	for key, end := range ends {
 		ops = append(ops, storage.SetOperation(closedPrefix+key, storedtime.Encode(end)))
 	}
-	return ops
-}
-
-// write applies a commit's changes to the storage, in one call, before
-// memory takes them: when it fails, nothing changes, and the delivery is
-// refused (its platform retries it) or the sweep's batch waits for the next
-// tick, so that memory never holds what the storage does not.
-func (t *Tracker) write(ops []*storage.Operation) error {
-	if t.store == nil || len(ops) == 0 {
+	for i := range roots {
+		if len(roots[i].changes) > 0 {
+			ops = append(ops, groupOp(&roots[i]))
+		}
+	}
+	if len(ops) == 0 {
 		return nil
 	}
 	ctx, cancel := storageContext()
 	defer cancel()
-	if err := t.store.Batch(ctx, ops...); err != nil {
-		t.logger.Warn("Could not write lifecycles to the storage", zap.Error(err))
+	if err := g.client.Batch(ctx, ops...); err != nil {
+		g.logger.Warn("Could not write lifecycles to the storage", zap.Error(err))
 		return ErrStorage
 	}
 	return nil

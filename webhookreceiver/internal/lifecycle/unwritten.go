@@ -99,7 +99,7 @@ func (t *Tracker) appendUnlessSent(td func() ptrace.Traces, box *outbox, key str
 		return was
 	}
 	appendSpan(td(), key, o, end, failed, message)
-	if t.store != nil {
+	if t.groups != nil { // a write can fail
 		box.sent = append(box.sent, sent{spanID(key, o), end})
 	}
 	return end

@@ -15,7 +15,7 @@ import "slices"
 // nothing. A batch the storage cannot read ends it: the sweep then works
 // with what memory holds, as before.
 func (t *Tracker) verifyOpen() {
-	if t.store == nil || !t.overMax() {
+	if t.groups == nil || !t.overMax() {
 		return
 	}
 	t.timeMu.Lock()
@@ -46,7 +46,8 @@ func (t *Tracker) verifyBatch(roots []string) bool {
 	}
 	t.index.hold(held)
 	defer t.index.release(held) // a panic in the storage lets them go too
-	return t.readGroups(held, nil)
+	_, ok := t.groups.read(t, held, nil)
+	return ok
 }
 
 // overMax reports whether memory holds more open than max_open.
