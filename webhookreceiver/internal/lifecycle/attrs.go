@@ -53,9 +53,6 @@ func owned(kv []attr) []attr {
 	for _, a := range kv {
 		n += len(a.v)
 	}
-	if n == 0 {
-		return kv
-	}
 	var b strings.Builder
 	b.Grow(n)
 	for _, a := range kv {

@@ -168,29 +168,23 @@ func (s *sweep) held(root string) *held {
 // storage holds: what it closed is gone, what it moved is no longer due).
 func (s *sweep) close() {
 	t := s.tracker
-	type pick struct {
-		d      *due
-		forced bool // beyond maxOpen: expired whatever its age
-	}
-	var still []pick
+	var still []*entry
 	for i, d := range s.picked {
 		e := s.held(d.root).life.open.get(d.key)
 		if e != nil && &e.due == d && (i < s.over || s.now.Sub(e.since()) > t.timeout) {
-			still = append(still, pick{d, i < s.over})
+			still = append(still, e)
 		}
 	}
-	slices.SortFunc(still, func(a, b pick) int { return strings.Compare(a.d.key, b.d.key) }) // a stable order for those reading the output
-	for _, p := range still {
-		d := p.d
-		h := s.held(d.root)
-		o := h.life.open.get(d.key).open
+	slices.SortFunc(still, func(a, b *entry) int { return strings.Compare(a.due.key, b.due.key) }) // a stable order for those reading the output
+	for _, e := range still {
+		o, d := e.open, &e.due
 		o.attrs = merged(o.attrs, incomplete)
 		end := s.now
 		if o.start.IsZero() { // an end whose start never came
 			o.start, end = o.end, o.end
 		}
 		s.ends[d.key] = t.appendUnlessSent(func() ptrace.Traces { return s.spans }, &s.box, d.key, o, end, o.failed, o.message)
-		h.change(d.key, nil)
+		s.held(d.root).change(d.key, nil)
 	}
 }
 

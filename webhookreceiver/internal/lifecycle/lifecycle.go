@@ -4,8 +4,8 @@
 // It is built so that unrelated work never waits: what is open is grouped
 // by root, each root behind a lock of its own (index.go); a delivery holds
 // the roots it touches, reads their groups from where they are kept
-// (groups.go: memory, or a storage extension shared by replicas, each
-// root's group read and written whole in one call, storage.go, record.go),
+// (memory, or a storage extension shared by replicas, each root's group
+// read and written whole in one call: storage.go, record.go),
 // which brings memory of them to the truth, plans on memory (plan.go),
 // emits, and commits: the write first, then memory. Expiry finds what is
 // due at the top of a time-ordered heap (expiry.go) and closes it in the
@@ -88,7 +88,7 @@ type Tracker struct {
 	maxOpen int // beyond it, Expire closes the oldest whatever their age
 
 	// groups keeps what is open for good: nil for memory, or with
-	// UseStorage (before the first delivery) the storage (groups.go).
+	// UseStorage (before the first delivery) the storage (storage.go).
 	groups *storageGroups
 }
 

@@ -106,12 +106,12 @@ func (p *plan) closedAt(key string) (time.Time, bool) {
 	if end, ok := p.tracker.closedAt(key); ok {
 		return end, true
 	}
-	for i := range p.fetched {
+	for i := range p.fetched { // with a storage, every key a transition starts or ends
 		if p.fetched[i].key == key {
 			return p.fetched[i].end, p.fetched[i].closed
 		}
 	}
-	return p.tracker.groups.closedAt(key)
+	return time.Time{}, false
 }
 
 func (p *plan) get(h *held, key string) (open, bool) {
@@ -234,12 +234,11 @@ func (p *plan) closeChildren(h *held, end time.Time) {
 // startWaitingEnd applies tr to an end that arrived before its start.
 func (p *plan) startWaitingEnd(h *held, tr *provider.Transition, waiting open) {
 	switch {
-	case tr.Start.IsZero() || !tr.End.IsZero():
+	case !tr.End.IsZero():
 		// Another end, or both at once: nothing to pair with; the waiting
 		// end keeps waiting, the new one is dealt with as it comes.
-		if !tr.End.IsZero() {
-			p.lone(tr)
-		}
+		p.lone(tr)
+	case tr.Start.IsZero(): // neither: the waiting end keeps waiting
 	case !tr.Start.After(waiting.end):
 		waiting.start = tr.Start
 		waiting.attrs = merged(mapAttrs(tr.Attributes), waiting.attrs)

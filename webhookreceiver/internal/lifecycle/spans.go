@@ -16,9 +16,7 @@ import (
 // appendSpan writes the span of o, ended at end, and the phases of its
 // timeline if it has one.
 func appendSpan(td ptrace.Traces, key string, o open, end time.Time, failed bool, message string) {
-	if o.perStart {
-		key = timedKey(key, o.start)
-	}
+	key = spanID(key, o)
 	ss := td.ResourceSpans().AppendEmpty()
 	o.src.FillResource(ss.Resource())
 	scope := ss.ScopeSpans().AppendEmpty()

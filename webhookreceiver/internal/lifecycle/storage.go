@@ -7,9 +7,9 @@ package lifecycle
 // groups of the roots it holds from the storage, in one call, which makes
 // memory of them what the storage holds, and writes the groups it changed
 // back in one call at commit; a sweep reads the groups of what it is about
-// to expire. All under the roots' locks alone:
-// deliveries of other lifecycles do not wait for it. Without a storage,
-// memory is the truth and nothing here runs.
+// to expire. All under the roots' locks alone: deliveries of other
+// lifecycles do not wait for it. Without a storage, memory is the truth and
+// storageGroups is nil.
 
 import (
 	"context"
@@ -49,7 +49,8 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 		t.put(&h[0], key, o)
 		t.index.release(h)
 	}
-	var legacy, upgraded []string // keys of the earlier form, and their roots
+	var legacy []string // keys of the earlier form
+	var upgraded []held // and their roots
 	err := walker.Walk(ctx, func(key string, value []byte) ([]*storage.Operation, error) {
 		switch {
 		case strings.HasPrefix(key, groupPrefix):
@@ -66,7 +67,7 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 					root = key
 				}
 				load(root, key, o)
-				upgraded = append(upgraded, root)
+				upgraded = append(upgraded, held{root: root})
 			}
 			legacy = append(legacy, key)
 		case strings.HasPrefix(key, closedPrefix):
@@ -82,11 +83,7 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 	// Memory now holds both forms merged: it is written as groups, and the
 	// earlier form goes, in one call.
 	var ops []*storage.Operation
-	roots := make([]held, 0, len(upgraded))
-	for _, root := range upgraded {
-		roots = append(roots, held{root: root})
-	}
-	roots = sortedRoots(roots)
+	roots := sortedRoots(upgraded)
 	t.index.hold(roots)
 	for i := range roots {
 		ops = append(ops, groupOp(&roots[i]))
@@ -104,13 +101,12 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 // (retried by the platform); a write that does is logged.
 const storageTimeout = 10 * time.Second
 
-func storageContext() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), storageTimeout)
-}
-
 // storageGroups keeps the groups in a storage extension, with the records
-// of where spans closed; its nil is memory as the truth (groups.go), each
-// method a no-op that cannot fail.
+// of where spans closed. Tracker.groups is one, whose nil is memory as the
+// truth: there is nothing to read back, and a write, made in memory by
+// commit, cannot fail. It is not an interface on purpose: a call through
+// one would take the roots a plan holds, and with them the plan, off its
+// caller's stack, an allocation on every delivery.
 type storageGroups struct {
 	client storage.Client
 	logger *zap.Logger
@@ -142,7 +138,7 @@ func (g *storageGroups) read(t *Tracker, roots []held, events []provider.Event) 
 			ops = append(ops, storage.GetOperation(closedPrefix+tr.Key))
 		}
 	}
-	ctx, cancel := storageContext()
+	ctx, cancel := context.WithTimeout(context.Background(), storageTimeout)
 	defer cancel()
 	if err := g.client.Batch(ctx, ops...); err != nil {
 		g.logger.Warn("Could not read lifecycles from the storage", zap.Error(err))
@@ -154,26 +150,21 @@ func (g *storageGroups) read(t *Tracker, roots []held, events []provider.Event) 
 		if !ok {
 			g.logger.Warn("A lifecycle record in the storage is unreadable; taken as empty", zap.String("root", h.root))
 		}
-		t.reconcile(h, group)
+		// What is missing there was closed by another process, what is
+		// there may have moved on, or been opened elsewhere.
+		for key := range h.life.open.all() {
+			if _, ok := group[key]; !ok {
+				t.remove(h.life, key)
+			}
+		}
+		for key, o := range group {
+			t.put(h, key, o)
+		}
 	}
 	for i, op := range ops[len(roots):] {
 		closes[i].end, closes[i].closed = storedtime.Decode(op.Value)
 	}
 	return closes, true
-}
-
-// reconcile makes memory of the held root h what the storage holds of it,
-// group: what is missing there was closed by another process, what is there
-// may have moved on, or been opened elsewhere.
-func (t *Tracker) reconcile(h *held, group map[string]open) {
-	for key := range h.life.open.all() {
-		if _, ok := group[key]; !ok {
-			t.remove(h.life, key)
-		}
-	}
-	for key, o := range group {
-		t.put(h, key, o)
-	}
 }
 
 // groupOp writes the held root h's group as it is once its changes are
@@ -198,18 +189,11 @@ func groupOp(h *held) *storage.Operation {
 	return storage.SetOperation(groupPrefix+h.root, encodeGroup(h.root, entries))
 }
 
-// closedAt looks up where a span emitted elsewhere ended.
-func (g *storageGroups) closedAt(key string) (time.Time, bool) {
-	if g == nil {
-		return time.Time{}, false
-	}
-	ctx, cancel := storageContext()
-	defer cancel()
-	v, err := g.client.Get(ctx, closedPrefix+key)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return storedtime.Decode(v)
+// fetched is the record of a span's close, read with the groups.
+type fetched struct {
+	key    string
+	end    time.Time
+	closed bool
 }
 
 // write applies a commit's changes to the storage, in one call, before
@@ -233,7 +217,7 @@ func (g *storageGroups) write(roots []held, ends map[string]time.Time) error {
 	if len(ops) == 0 {
 		return nil
 	}
-	ctx, cancel := storageContext()
+	ctx, cancel := context.WithTimeout(context.Background(), storageTimeout)
 	defer cancel()
 	if err := g.client.Batch(ctx, ops...); err != nil {
 		g.logger.Warn("Could not write lifecycles to the storage", zap.Error(err))

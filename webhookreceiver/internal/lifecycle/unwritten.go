@@ -37,18 +37,6 @@ func spanID(key string, o open) string {
 	return key
 }
 
-// resend reports whether the span o under key was emitted by a commit whose
-// write failed, and where it ended then.
-func (t *Tracker) resend(key string, o open) (end time.Time, ok bool) {
-	if t.nUnwritten.Load() == 0 { // the usual case, without timeMu
-		return time.Time{}, false
-	}
-	t.timeMu.Lock()
-	defer t.timeMu.Unlock()
-	end, ok = t.unwritten[spanID(key, o)]
-	return end, ok
-}
-
 // unwrote remembers spans whose commit could not be written.
 func (t *Tracker) unwrote(spans []sent) {
 	if len(spans) == 0 {
@@ -94,9 +82,15 @@ func (t *Tracker) forgetUnwritten(now time.Time) {
 // resent. With a storage, what is appended is noted in box too, for
 // unwrote.
 func (t *Tracker) appendUnlessSent(td func() ptrace.Traces, box *outbox, key string, o open, end time.Time, failed bool, message string) time.Time {
-	if was, ok := t.resend(key, o); ok {
-		box.resent = append(box.resent, spanID(key, o))
-		return was
+	if t.nUnwritten.Load() > 0 { // else, the usual case, without timeMu
+		id := spanID(key, o)
+		t.timeMu.Lock()
+		was, ok := t.unwritten[id]
+		t.timeMu.Unlock()
+		if ok {
+			box.resent = append(box.resent, id)
+			return was
+		}
 	}
 	appendSpan(td(), key, o, end, failed, message)
 	if t.groups != nil { // a write can fail

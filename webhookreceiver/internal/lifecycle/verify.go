@@ -8,27 +8,24 @@ package lifecycle
 // batch by batch, and forgets what the storage no longer has open, until
 // it is within max_open or has read everything.
 
-import "slices"
-
 // verifyOpen makes memory's count of what is open the storage's, as far as
 // it must for max_open; without a storage, or within max_open, it does
 // nothing. A batch the storage cannot read ends it: the sweep then works
 // with what memory holds, as before.
 func (t *Tracker) verifyOpen() {
-	if t.groups == nil || !t.overMax() {
+	if t.groups == nil || t.Open() <= t.maxOpen {
 		return
 	}
 	t.timeMu.Lock()
-	var roots []string
+	var roots []held
 	for _, s := range t.opened.s {
 		if s.d != nil {
-			roots = append(roots, s.d.root)
+			roots = append(roots, held{root: s.d.root})
 		}
 	}
 	t.timeMu.Unlock()
-	slices.Sort(roots)
-	roots = slices.Compact(roots)
-	for len(roots) > 0 && t.overMax() {
+	roots = sortedRoots(roots)
+	for len(roots) > 0 && t.Open() > t.maxOpen {
 		n := min(len(roots), sweepBatch)
 		if !t.verifyBatch(roots[:n]) {
 			return
@@ -39,20 +36,9 @@ func (t *Tracker) verifyOpen() {
 
 // verifyBatch reads back the groups of roots (sorted, distinct), which makes
 // memory of them what the storage holds; false when it cannot be read.
-func (t *Tracker) verifyBatch(roots []string) bool {
-	held := make([]held, len(roots))
-	for i, r := range roots {
-		held[i].root = r
-	}
-	t.index.hold(held)
-	defer t.index.release(held) // a panic in the storage lets them go too
-	_, ok := t.groups.read(t, held, nil)
+func (t *Tracker) verifyBatch(roots []held) bool {
+	t.index.hold(roots)
+	defer t.index.release(roots) // a panic in the storage lets them go too
+	_, ok := t.groups.read(t, roots, nil)
 	return ok
-}
-
-// overMax reports whether memory holds more open than max_open.
-func (t *Tracker) overMax() bool {
-	t.timeMu.Lock()
-	defer t.timeMu.Unlock()
-	return t.opened.len() > t.maxOpen
 }
