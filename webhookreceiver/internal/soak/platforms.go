@@ -46,9 +46,10 @@ var (
 	// the time of each attempt; 15 s to answer.
 	EventsAir = Policy{Waits: []time.Duration{0, 5 * time.Second, 5 * time.Minute, 30 * time.Minute,
 		2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour}, Timeout: 15 * time.Second}
-	// Zoom: 3 more attempts when no 2xx comes within 3 s, 5, 30 and 90
-	// minutes later; the same body, signed anew with each attempt's time.
-	Zoom = Policy{Waits: []time.Duration{0, 5 * time.Minute, 30 * time.Minute, 90 * time.Minute}, Timeout: 3 * time.Second}
+	// Zoom: 3 more attempts when no 2xx comes within 3 s: 5 minutes after
+	// the first, 20 after the first retry, 60 after the second; signed
+	// anew with each attempt's time.
+	Zoom = Policy{Waits: []time.Duration{0, 5 * time.Minute, 20 * time.Minute, 60 * time.Minute}, Timeout: 3 * time.Second}
 	// iotum and Airmeet publish no schedule; they resend the identical
 	// request. Five attempts, backing off from a second.
 	Identical = Policy{Waits: []time.Duration{0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}, Timeout: 10 * time.Second}

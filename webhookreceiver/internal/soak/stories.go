@@ -129,29 +129,35 @@ func (s *stories) Meeting(i int) Story {
 	uuid := fmt.Sprintf("soak%s%04dAAiAiAiiAii==", s.run, i)
 	t := s.t0.Add(time.Duration(i) * time.Minute)
 	var out []Delivery
-	add := func(event, extra string, at time.Duration) {
-		body := fmt.Sprintf(`{"event":%q,"event_ts":%d,"payload":{"account_id":"soak","object":{"id":%d,"uuid":%q,"host_id":"soakhost","topic":"Soak %d","type":2%s}}}`,
-			event, t.Add(at).UnixMilli(), 85700000000+i, uuid, i, extra)
-		d := Delivery{Platform: "zoom", Key: provider.ContentKey([]byte(body)), Records: 1, Path: "/zoom", Body: body, sign: s.zoom(body)}
+	id := strconv.Itoa(85700000000 + i)
+	add := func(event, extra, who string, at time.Duration) {
+		ts := strconv.FormatInt(t.Add(at).UnixMilli(), 10)
+		body := fmt.Sprintf(`{"event":%q,"event_ts":%s,"payload":{"account_id":"soak","object":{"id":%s,"uuid":%q,"host_id":"soakhost","topic":"Soak %d","type":2%s}}}`,
+			event, ts, id, uuid, i, extra)
+		// The key the receiver gives a Zoom delivery (the reference, Zoom).
+		key := provider.ContentKey(nil, event, ts, "soak", uuid, id, who)
+		d := Delivery{Platform: "zoom", Key: key, Records: 1, Path: "/zoom", Body: body, sign: s.zoom(body)}
 		if event == "meeting.ended" {
 			d.Ends = "zoom/meeting/" + uuid
 		}
 		out = append(out, d)
 	}
 	stamp := func(at time.Duration) string { return t.Add(at).Format(time.RFC3339) }
-	add("meeting.started", `,"start_time":"`+stamp(0)+`"`, 0)
+	add("meeting.started", `,"start_time":"`+stamp(0)+`"`, "", 0)
 	const people = 2
 	for p := range people {
-		add("meeting.participant_joined", fmt.Sprintf(`,"participant":{"user_id":"%d","user_name":"Person %d","participant_uuid":"p%d-%s","join_time":%q}`,
-			16778240+p, p, p, uuid, stamp(time.Duration(5+p)*time.Second)), time.Duration(5+p)*time.Second)
+		who := fmt.Sprintf("p%d-%s", p, uuid)
+		add("meeting.participant_joined", fmt.Sprintf(`,"participant":{"user_id":"%d","user_name":"Person %d","participant_uuid":%q,"join_time":%q}`,
+			16778240+p, p, who, stamp(time.Duration(5+p)*time.Second)), who, time.Duration(5+p)*time.Second)
 	}
-	add("recording.started", "", 20*time.Second)
+	add("recording.started", "", "", 20*time.Second)
 	for p := range people {
-		add("meeting.participant_left", fmt.Sprintf(`,"participant":{"user_id":"%d","user_name":"Person %d","participant_uuid":"p%d-%s","leave_time":%q,"leave_reason":"left the meeting"}`,
-			16778240+p, p, p, uuid, stamp(time.Duration(25*60+p)*time.Second)), time.Duration(25*60+p)*time.Second)
+		who := fmt.Sprintf("p%d-%s", p, uuid)
+		add("meeting.participant_left", fmt.Sprintf(`,"participant":{"user_id":"%d","user_name":"Person %d","participant_uuid":%q,"leave_time":%q,"leave_reason":"left the meeting"}`,
+			16778240+p, p, who, stamp(time.Duration(25*60+p)*time.Second)), who, time.Duration(25*60+p)*time.Second)
 	}
-	add("meeting.ended", `,"end_time":"`+stamp(26*time.Minute)+`"`, 26*time.Minute)
-	add("recording.completed", `,"recording_count":1,"recording_files":[{"id":"f1","file_type":"MP4","status":"completed"}]`, 30*time.Minute)
+	add("meeting.ended", `,"end_time":"`+stamp(26*time.Minute)+`"`, "", 26*time.Minute)
+	add("recording.completed", `,"recording_count":1,"recording_files":[{"id":"f1","file_type":"MP4","status":"completed"}]`, "", 30*time.Minute)
 	return Story{Deliveries: out}
 }
 

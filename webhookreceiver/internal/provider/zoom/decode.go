@@ -2,6 +2,7 @@ package zoom
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,27 +31,40 @@ func (z *zoom) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	if event == "" {
 		return nil, errors.New(`"event" must be a non-empty string`)
 	}
-	ev := provider.Event{
-		Type: event,
-		// Zoom sends no delivery ID that its retries repeat; a retry
-		// repeats the body exactly (it is signed anew, with a new
-		// timestamp, in the headers).
-		DeliveryKey: provider.ContentKey(d.Body),
-		Attributes:  provider.NewAttributes(attributesHint),
-		Body:        body,
-	}
+	// The delivery key is what a retry repeats. Zoom sends no delivery ID
+	// that its retries keep (x-zm-trackingid names a request), and signs a
+	// retry anew; nor is its body promised to be the same byte for byte (a
+	// recording.completed sent again has come with new download links). So
+	// a delivery is known by what names its event: the event, its time to
+	// the millisecond, the account, the object's uuid and id, and the
+	// participant; by its whole body when it carries no event_ts.
+	ev := provider.Event{Type: event, Attributes: provider.NewAttributes(attributesHint), Body: body}
+	var stack [20]byte
+	var eventTS []byte // its digits, as the key's body: no allocation
 	if v, ok := root.Get("event_ts"); ok {
 		ev.Time = bodyfields.Time(v)
+		if v.Type() == pcommon.ValueTypeInt {
+			eventTS = strconv.AppendInt(stack[:0], v.Int(), 10)
+		} else {
+			eventTS = []byte(bodyfields.Text(v))
+		}
 	}
 	e := evt{ev: &ev, at: ev.Time}
 	if e.at.IsZero() {
 		e.at = d.Received // spans still need a time
 	}
+	var account, uuid, id string
 	if payload, ok := object(root, "payload"); ok {
-		e.put("zoom.account.id", text(payload, "account_id"))
+		account = text(payload, "account_id")
+		e.put("zoom.account.id", account)
 		if obj, ok := object(payload, "object"); ok {
-			e.object(obj)
+			uuid, id = text(obj, "uuid"), text(obj, "id")
+			e.object(obj, uuid, id)
 		}
+	}
+	ev.DeliveryKey = provider.ContentKey(d.Body)
+	if len(eventTS) > 0 {
+		ev.DeliveryKey = provider.ContentKey(eventTS, event, account, uuid, id, e.who)
 	}
 	e.lifecycle()
 	return []provider.Event{ev}, nil
@@ -74,7 +88,7 @@ type evt struct {
 // object reads a meeting's or webinar's fields; other families (user.*,
 // account.*, …) keep their object in the body only, as its "id" means
 // something else there.
-func (e *evt) object(obj pcommon.Map) {
+func (e *evt) object(obj pcommon.Map, uuid, id string) {
 	family, _, _ := strings.Cut(e.ev.Type, ".")
 	switch family {
 	case "meeting", "recording":
@@ -88,8 +102,8 @@ func (e *evt) object(obj pcommon.Map) {
 		return
 	}
 	e.obj = obj
-	e.uuid = text(obj, "uuid")
-	e.put(e.kind.id, text(obj, "id"))
+	e.uuid = uuid
+	e.put(e.kind.id, id)
 	e.put(e.kind.uuid, e.uuid)
 	e.put("zoom.host.id", text(obj, "host_id"))
 	if p, ok := object(obj, "participant"); ok {

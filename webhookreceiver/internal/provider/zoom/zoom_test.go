@@ -163,9 +163,41 @@ func TestDeliveryKey(t *testing.T) {
 	retry, err := z.Decode(signed(token, at.Add(5*time.Minute), body))
 	require.NoError(t, err)
 	require.Equal(t, first[0].DeliveryKey, retry[0].DeliveryKey, "a retry, signed anew, is the same delivery")
-	other, err := z.Decode(signed(token, at, `{"event":"meeting.ended","event_ts":1759233600001,"payload":{"object":{"uuid":"m"}}}`))
+	for _, body := range []string{
+		`{"event":"meeting.ended","event_ts":1759233600001,"payload":{"object":{"uuid":"m"}}}`,
+		`{"event":"meeting.started","event_ts":1759233600000,"payload":{"object":{"uuid":"m"}}}`,
+		`{"event":"meeting.ended","event_ts":1759233600000,"payload":{"object":{"uuid":"n"}}}`,
+		`{"event":"meeting.ended","event_ts":1759233600000,"payload":{"account_id":"a","object":{"uuid":"m"}}}`,
+		`{"event":"meeting.ended","event_ts":1759233600000,"payload":{"object":{"uuid":"m","id":1}}}`,
+		`{"event":"meeting.ended","event_ts":1759233600000,"payload":{"object":{"uuid":"m","participant":{"user_id":"1"}}}}`,
+	} {
+		other, err := z.Decode(signed(token, at, body))
+		require.NoError(t, err)
+		require.NotEqual(t, first[0].DeliveryKey, other[0].DeliveryKey, body)
+	}
+
+	// Sent again with new download links: the same recording's completion.
+	sent := `{"event":"recording.completed","event_ts":1759233600000,"payload":{"object":{"uuid":"m","id":1,"recording_files":[{"download_url":"https://zoom.us/a"}]}},"download_token":"t1"}`
+	again := `{"event":"recording.completed","event_ts":1759233600000,"payload":{"object":{"uuid":"m","id":1,"recording_files":[{"download_url":"https://zoom.us/b"}]}},"download_token":"t2"}`
+	a, err := z.Decode(signed(token, at, sent))
 	require.NoError(t, err)
-	require.NotEqual(t, first[0].DeliveryKey, other[0].DeliveryKey)
+	b, err := z.Decode(signed(token, at, again))
+	require.NoError(t, err)
+	require.Equal(t, a[0].DeliveryKey, b[0].DeliveryKey)
+
+	// Two users updated in the same millisecond are two events.
+	u1, err := z.Decode(signed(token, at, `{"event":"user.updated","event_ts":1759233600000,"payload":{"account_id":"a","object":{"id":"u1"}}}`))
+	require.NoError(t, err)
+	u2, err := z.Decode(signed(token, at, `{"event":"user.updated","event_ts":1759233600000,"payload":{"account_id":"a","object":{"id":"u2"}}}`))
+	require.NoError(t, err)
+	require.NotEqual(t, u1[0].DeliveryKey, u2[0].DeliveryKey)
+
+	// Without event_ts, the whole body.
+	n1, err := z.Decode(signed(token, at, `{"event":"x","payload":{"n":1}}`))
+	require.NoError(t, err)
+	n2, err := z.Decode(signed(token, at, `{"event":"x","payload":{"n":2}}`))
+	require.NoError(t, err)
+	require.NotEqual(t, n1[0].DeliveryKey, n2[0].DeliveryKey)
 }
 
 func TestConfigValidate(t *testing.T) {
