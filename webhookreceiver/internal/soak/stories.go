@@ -135,7 +135,7 @@ func (s *stories) Meeting(i int) Story {
 		body := fmt.Sprintf(`{"event":%q,"event_ts":%s,"payload":{"account_id":"soak","object":{"id":%s,"uuid":%q,"host_id":"soakhost","topic":"Soak %d","type":2%s}}}`,
 			event, ts, id, uuid, i, extra)
 		// The key the receiver gives a Zoom delivery (the reference, Zoom).
-		key := provider.ContentKey(nil, event, ts, "soak", uuid, id, who)
+		key := provider.ContentKey([]byte(ts), event, "soak", uuid, id, who)
 		d := Delivery{Platform: "zoom", Key: key, Records: 1, Path: "/zoom", Body: body, sign: s.zoom(body)}
 		if event == "meeting.ended" {
 			d.Ends = "zoom/meeting/" + uuid
