@@ -20,8 +20,9 @@ type Plan struct {
 	Duration, Gap time.Duration
 	// Scale multiplies every platform's waits between attempts (1 when
 	// zero), EventsAirScale EventsAir's on top of it: its schedule spans 27
-	// hours. Timeouts stay the platforms' own.
-	Scale, EventsAirScale float64
+	// hours; ZoomScale Zoom's, which spans 85 minutes. Timeouts stay the
+	// platforms' own.
+	Scale, EventsAirScale, ZoomScale float64
 	// IotumToken is the token the collector under test expects.
 	IotumToken string
 }
@@ -54,6 +55,9 @@ func (p Plan) Policy(d Delivery) Policy {
 		}
 		return EventsAir.Scaled(scale)
 	case "zoom":
+		if p.ZoomScale != 0 {
+			scale *= p.ZoomScale
+		}
 		return Zoom.Scaled(scale)
 	}
 	return Identical.Scaled(scale)

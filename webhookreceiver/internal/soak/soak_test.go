@@ -111,6 +111,14 @@ func TestZoomRetriesThreeTimesSignedAnew(t *testing.T) {
 	require.Equal(t, 3*time.Second, Zoom.Timeout)
 }
 
+func TestZoomScheduleScaled(t *testing.T) {
+	p := Plan{ZoomScale: 1.0 / 300}
+	d := Delivery{Platform: "zoom"}
+	require.Equal(t, []time.Duration{0, time.Second, 4 * time.Second, 12 * time.Second}, p.Policy(d).Waits)
+	require.Equal(t, 3*time.Second, p.Policy(d).Timeout)
+	require.Equal(t, Zoom.Waits, Plan{}.Policy(d).Waits, "unscaled: Zoom's own")
+}
+
 func TestAConnectionRefusedIsRetried(t *testing.T) {
 	d := firstOf(t, "iotum")
 	r := Send(context.Background(), "http://127.0.0.1:1", d, fast.Policy(d))
