@@ -81,6 +81,15 @@ func Text(v pcommon.Value) string {
 	return ""
 }
 
+// TextAt is m[key] as Text has it: "" when m has no such key.
+func TextAt(m pcommon.Map, key string) string {
+	v, ok := m.Get(key)
+	if !ok {
+		return ""
+	}
+	return Text(v)
+}
+
 // Time reads an RFC 3339 string, or Unix seconds (milliseconds from 10^12
 // on, a date no sender means in seconds); zero for anything else.
 func Time(v pcommon.Value) time.Time {

@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/bodyfields"
 	"github.com/eventhooks/collector/webhookreceiver/internal/jsonpdata"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
@@ -20,11 +21,11 @@ func (p *iotum) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	if err := jsonpdata.ParseMap(text, env); err != nil {
 		return nil, err
 	}
-	event := str(env, "event")
+	event := bodyfields.TextAt(env, "event")
 	if event == "" {
 		return nil, errors.New(`"event" must be a non-empty string`)
 	}
-	timestamp := str(env, "timestamp")
+	timestamp := bodyfields.TextAt(env, "timestamp")
 	payloadText := ""
 	payload := pcommon.NewMap()
 	if v, ok := env.Get("payload"); ok {
@@ -105,7 +106,7 @@ func (e *evt) attributes() {
 		if !ok {
 			continue
 		}
-		s := text(v)
+		s := bodyfields.Text(v)
 		if s == "" {
 			continue
 		}
@@ -122,13 +123,13 @@ func (e *evt) attributes() {
 func (e *evt) severity() {
 	switch e.ev.Type {
 	case "dialout_status_change":
-		if dialoutFailed(str(e.payload, "status")) {
+		if dialoutFailed(bodyfields.TextAt(e.payload, "status")) {
 			e.ev.Severity = plog.SeverityNumberWarn
 		}
 	case "profile_picture_upload_failure":
 		e.ev.Severity = plog.SeverityNumberWarn
 	case "leave_conference", "leave_livestream":
-		switch str(e.payload, "reason_for_leaving") {
+		switch bodyfields.TextAt(e.payload, "reason_for_leaving") {
 		case "user_dropped", "host_kicked", "host_kicked_blocked":
 			e.ev.Severity = plog.SeverityNumberWarn
 		}
@@ -143,22 +144,4 @@ func dialoutFailed(status string) bool {
 		return true
 	}
 	return false
-}
-
-// str returns m[k] as text when it is a string or a number, "" otherwise.
-func str(m pcommon.Map, k string) string {
-	v, ok := m.Get(k)
-	if !ok {
-		return ""
-	}
-	return text(v)
-}
-
-// text is v when it is a string or a number, "" otherwise.
-func text(v pcommon.Value) string {
-	switch v.Type() {
-	case pcommon.ValueTypeStr, pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
-		return v.AsString()
-	}
-	return ""
 }

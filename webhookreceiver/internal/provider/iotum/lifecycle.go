@@ -3,6 +3,7 @@ package iotum
 import (
 	"strings"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/bodyfields"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
@@ -82,12 +83,12 @@ func (e *evt) lifecycle() {
 func (e *evt) dialout(root, participant string) []provider.Transition {
 	who := participant
 	if who == "" {
-		who = str(e.payload, "phone_number")
+		who = bodyfields.TextAt(e.payload, "phone_number")
 	}
 	if who == "" {
 		return nil
 	}
-	status := str(e.payload, "status")
+	status := bodyfields.TextAt(e.payload, "status")
 	tr := provider.Transition{Key: root + "/dialout/" + who, Root: root, Name: key + ".dialout", PerStart: true, EndsWithRoot: true,
 		Attributes: provider.SpanAttributes(e.ev.Attributes, "iotum.participant.id", "iotum.dialout.status")}
 	switch {

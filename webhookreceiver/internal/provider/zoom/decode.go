@@ -55,10 +55,10 @@ func (z *zoom) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	}
 	var account, uuid, id string
 	if payload, ok := object(root, "payload"); ok {
-		account = text(payload, "account_id")
+		account = bodyfields.TextAt(payload, "account_id")
 		e.put("zoom.account.id", account)
 		if obj, ok := object(payload, "object"); ok {
-			uuid, id = text(obj, "uuid"), text(obj, "id")
+			uuid, id = bodyfields.TextAt(obj, "uuid"), bodyfields.TextAt(obj, "id")
 			e.object(obj, uuid, id)
 		}
 	}
@@ -93,7 +93,7 @@ func (e *evt) object(obj pcommon.Map, uuid, id string) {
 	switch family {
 	case "meeting", "recording":
 		e.kind = &meeting
-		if isWebinarType(text(obj, "type")) { // a webinar's recording
+		if isWebinarType(bodyfields.TextAt(obj, "type")) { // a webinar's recording
 			e.kind = &webinar
 		}
 	case "webinar":
@@ -105,18 +105,18 @@ func (e *evt) object(obj pcommon.Map, uuid, id string) {
 	e.uuid = uuid
 	e.put(e.kind.id, id)
 	e.put(e.kind.uuid, e.uuid)
-	e.put("zoom.host.id", text(obj, "host_id"))
+	e.put("zoom.host.id", bodyfields.TextAt(obj, "host_id"))
 	if p, ok := object(obj, "participant"); ok {
 		e.participant = p
-		e.put("zoom.participant.user_id", text(p, "user_id"))
-		e.put("zoom.participant.id", text(p, "id"))
-		e.put("zoom.participant.uuid", text(p, "participant_uuid"))
-		e.put("zoom.participant.registrant_id", text(p, "registrant_id"))
-		e.put("zoom.participant.leave_reason", text(p, "leave_reason"))
+		e.put("zoom.participant.user_id", bodyfields.TextAt(p, "user_id"))
+		e.put("zoom.participant.id", bodyfields.TextAt(p, "id"))
+		e.put("zoom.participant.uuid", bodyfields.TextAt(p, "participant_uuid"))
+		e.put("zoom.participant.registrant_id", bodyfields.TextAt(p, "registrant_id"))
+		e.put("zoom.participant.leave_reason", bodyfields.TextAt(p, "leave_reason"))
 		// participant_uuid is one person's in one instance; user_id is
 		// per meeting session, and a rejoin gets a new one.
 		for _, k := range []string{"participant_uuid", "user_id", "id"} {
-			if e.who = text(p, k); e.who != "" {
+			if e.who = bodyfields.TextAt(p, k); e.who != "" {
 				break
 			}
 		}
@@ -145,15 +145,6 @@ func (e *evt) put(name, value string) {
 	}
 }
 
-// text is m[k] as text when it is a non-empty string or a number, "" else.
-func text(m pcommon.Map, k string) string {
-	v, ok := m.Get(k)
-	if !ok {
-		return ""
-	}
-	return bodyfields.Text(v)
-}
-
 // object is m[k] when it is an object.
 func object(m pcommon.Map, k string) (pcommon.Map, bool) {
 	v, ok := m.Get(k)
@@ -168,7 +159,7 @@ func (e *evt) timeOf(m pcommon.Map, k string) time.Time {
 	if m == (pcommon.Map{}) {
 		return e.at
 	}
-	if t, err := time.Parse(time.RFC3339Nano, text(m, k)); err == nil {
+	if t, err := time.Parse(time.RFC3339Nano, bodyfields.TextAt(m, k)); err == nil {
 		return t
 	}
 	return e.at
