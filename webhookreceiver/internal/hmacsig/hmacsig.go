@@ -149,33 +149,37 @@ func (v *Verifier) VerifyHeaders(d *provider.Delivery) error {
 // signature is the HMAC of the signed content under one of the secrets,
 // each comparison constant-time. It is complete on its own.
 func (v *Verifier) Verify(d *provider.Delivery) error {
-	if v.Signer(d) < 0 {
-		return v.refusal(d)
-	}
-	return nil
+	_, err := v.signer(d)
+	return err
 }
 
 // Signer is the index of the secret that signed the delivery, -1 when it
 // does not verify.
 func (v *Verifier) Signer(d *provider.Delivery) int {
-	sum, ts, err := v.check(d.Header, d.Received)
-	if err != nil {
-		return -1
-	}
-	given := [][sha256.Size]byte{sum}
-	if v.signed.timestamp {
-		return v.macs.Which(given, d.Body, v.signed.before, ts, v.signed.between)
-	}
-	return v.macs.Which(given, d.Body, v.signed.before)
+	i, _ := v.signer(d)
+	return i
 }
 
-// refusal says why a delivery that does not verify is refused.
-func (v *Verifier) refusal(d *provider.Delivery) error {
-	if _, _, err := v.check(d.Header, d.Received); err != nil {
-		return err
+// signer is Signer, with why a delivery that does not verify is refused.
+func (v *Verifier) signer(d *provider.Delivery) (int, error) {
+	sum, ts, err := v.check(d.Header, d.Received)
+	if err != nil {
+		return -1, err
 	}
-	return errors.New("signature does not match any configured secret")
+	given := [][sha256.Size]byte{sum}
+	var i int
+	if v.signed.timestamp {
+		i = v.macs.Which(given, d.Body, v.signed.before, ts, v.signed.between)
+	} else {
+		i = v.macs.Which(given, d.Body, v.signed.before)
+	}
+	if i < 0 {
+		return -1, errNoMatch
+	}
+	return i, nil
 }
+
+var errNoMatch = errors.New("signature does not match any configured secret")
 
 func (v *Verifier) check(h http.Header, received time.Time) (sum [sha256.Size]byte, ts string, err error) {
 	sig := h.Get(v.header)
