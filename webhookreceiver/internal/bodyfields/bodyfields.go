@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/names"
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
 // Path is a dot path of object keys ("data.type"), split; nil is no path.
@@ -51,6 +52,40 @@ func ValidateServiceName(name string) error {
 		}
 	}
 	return nil
+}
+
+// Event is the one event of a generic platform's delivery, body being its
+// JSON object: of type typ, known by key, with its time from timePath (a
+// missing or malformed time is no reason to lose the event: it keeps its
+// arrival time) and an attribute for each ID field (PutIDs).
+func Event(body pcommon.Value, typ, key, service string, timePath Path) provider.Event {
+	root := body.Map()
+	ev := provider.Event{Type: typ, DeliveryKey: key, Attributes: provider.NewAttributes(attributesHint), Body: body}
+	if v, ok := Lookup(root, timePath); ok {
+		ev.Time = Time(v)
+	}
+	PutIDs(ev.Attributes, service, root)
+	return ev
+}
+
+// attributesHint is room for the IDs a delivery usually carries.
+const attributesHint = 4
+
+// TypeAt is the event type at path: a non-empty string, or an error that
+// says so under the option's name, event_type.
+func TypeAt(root pcommon.Map, path Path) (string, error) {
+	if typ := StrAt(root, path); typ != "" {
+		return typ, nil
+	}
+	return "", errors.New(`event_type "` + path.String() + `": no non-empty string at this path of the body`)
+}
+
+// StrAt is the string at path, "" when there is none.
+func StrAt(root pcommon.Map, path Path) string {
+	if v, ok := Lookup(root, path); ok && v.Type() == pcommon.ValueTypeStr {
+		return v.Str()
+	}
+	return ""
 }
 
 // Lookup follows a dot path through nested objects.

@@ -10,9 +10,6 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
-// attributesHint is room for the IDs a delivery usually carries.
-const attributesHint = 4
-
 // Decode reads one JSON object, one event: its type, ID and time where the
 // configuration says, its IDs wherever they are.
 func (s *sender) Decode(d *provider.Delivery) ([]provider.Event, error) {
@@ -25,34 +22,15 @@ func (s *sender) Decode(d *provider.Delivery) ([]provider.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := provider.Event{
-		Type:        typ,
-		DeliveryKey: s.keyOf(d, root),
-		Attributes:  provider.NewAttributes(attributesHint),
-		Body:        body,
-	}
-	if v, ok := bodyfields.Lookup(root, s.eventTime); ok {
-		// A missing or malformed time keeps the arrival time instead.
-		ev.Time = bodyfields.Time(v)
-	}
-	bodyfields.PutIDs(ev.Attributes, s.service, root)
-	return []provider.Event{ev}, nil
+	return []provider.Event{bodyfields.Event(body, typ, s.keyOf(d, root), s.service, s.eventTime)}, nil
 }
 
 // typeOf is the header's value, the body's, or both joined by a dot.
 func (s *sender) typeOf(d *provider.Delivery, root pcommon.Map) (string, error) {
-	var fromBody string
-	if s.eventType != nil {
-		if v, ok := bodyfields.Lookup(root, s.eventType); ok && v.Type() == pcommon.ValueTypeStr {
-			fromBody = v.Str()
-		}
-	}
 	if s.typeHeader == "" {
-		if fromBody == "" {
-			return "", errors.New(`event_type "` + s.eventType.String() + `": no non-empty string at this path of the body`)
-		}
-		return fromBody, nil
+		return bodyfields.TypeAt(root, s.eventType)
 	}
+	fromBody := bodyfields.StrAt(root, s.eventType)
 	fromHeader := d.Header.Get(s.typeHeader)
 	switch {
 	case fromHeader == "":
