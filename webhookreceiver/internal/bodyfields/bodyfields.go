@@ -5,6 +5,7 @@
 package bodyfields
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -14,6 +15,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
+	"github.com/eventhooks/collector/webhookreceiver/internal/jsonpdata"
 	"github.com/eventhooks/collector/webhookreceiver/internal/names"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
@@ -78,6 +80,22 @@ func TypeAt(root pcommon.Map, path Path) (string, error) {
 		return typ, nil
 	}
 	return "", errors.New(`event_type "` + path.String() + `": no non-empty string at this path of the body`)
+}
+
+// Marked is the JSON object of body when the string at path in it is
+// value: how a sender marks a request that is not an event (an endpoint
+// check). A body that does not hold value's bytes is not parsed: the
+// common case costs a search. ok is false for anything else, a body that
+// is not JSON included (its Decode says what is wrong).
+func Marked(body []byte, path Path, value string) (root pcommon.Map, ok bool) {
+	if !bytes.Contains(body, []byte(value)) {
+		return pcommon.Map{}, false
+	}
+	root = pcommon.NewMap()
+	if jsonpdata.ParseMap(string(body), root) != nil || StrAt(root, path) != value {
+		return pcommon.Map{}, false
+	}
+	return root, true
 }
 
 // StrAt is the string at path, "" when there is none.

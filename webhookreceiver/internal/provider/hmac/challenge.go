@@ -1,13 +1,9 @@
 package hmac
 
 import (
-	"bytes"
 	"errors"
 
-	"go.opentelemetry.io/collector/pdata/pcommon"
-
 	"github.com/eventhooks/collector/webhookreceiver/internal/bodyfields"
-	"github.com/eventhooks/collector/webhookreceiver/internal/jsonpdata"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
@@ -16,14 +12,11 @@ import (
 // at the echo path, as text/plain.
 func (s *sender) Challenge(d *provider.Delivery) (provider.Reply, bool, error) {
 	c := s.challenge
-	if c == nil || !bytes.Contains(d.Body, []byte(c.value)) {
-		return provider.Reply{}, false, nil // the common case, without parsing
+	if c == nil {
+		return provider.Reply{}, false, nil
 	}
-	root := pcommon.NewMap()
-	if err := jsonpdata.ParseMap(string(d.Body), root); err != nil {
-		return provider.Reply{}, false, nil // Decode says what is wrong
-	}
-	if v, ok := bodyfields.Lookup(root, c.field); !ok || v.Type() != pcommon.ValueTypeStr || v.Str() != c.value {
+	root, ok := bodyfields.Marked(d.Body, c.field, c.value)
+	if !ok {
 		return provider.Reply{}, false, nil
 	}
 	echo := ""

@@ -1,17 +1,13 @@
 package zoom
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 
-	"go.opentelemetry.io/collector/pdata/pcommon"
-
 	"github.com/eventhooks/collector/webhookreceiver/internal/bodyfields"
-	"github.com/eventhooks/collector/webhookreceiver/internal/jsonpdata"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
@@ -19,27 +15,21 @@ import (
 // subscription is saved, and every 72 hours after.
 const urlValidation = "endpoint.url_validation"
 
-var plainToken = bodyfields.Path{"payload", "plainToken"}
+var (
+	eventField = bodyfields.Path{"event"}
+	plainToken = bodyfields.Path{"payload", "plainToken"}
+)
 
 // Challenge implements provider.Challenger: a URL validation is answered
 // with {"plainToken", "encryptedToken"}, the token's hex HMAC-SHA256 under
 // the secret token that signed the request, which proves to Zoom that this
 // endpoint holds the secret.
 func (z *zoom) Challenge(d *provider.Delivery) (provider.Reply, bool, error) {
-	if !bytes.Contains(d.Body, []byte(urlValidation)) {
-		return provider.Reply{}, false, nil // the common case, without parsing
-	}
-	root := pcommon.NewMap()
-	if err := jsonpdata.ParseMap(string(d.Body), root); err != nil {
-		return provider.Reply{}, false, nil // Decode says what is wrong
-	}
-	if v, ok := root.Get("event"); !ok || v.Type() != pcommon.ValueTypeStr || v.Str() != urlValidation {
+	root, ok := bodyfields.Marked(d.Body, eventField, urlValidation)
+	if !ok {
 		return provider.Reply{}, false, nil
 	}
-	plain := ""
-	if v, ok := bodyfields.Lookup(root, plainToken); ok && v.Type() == pcommon.ValueTypeStr {
-		plain = v.Str()
-	}
+	plain := bodyfields.StrAt(root, plainToken)
 	if plain == "" {
 		return provider.Reply{}, true, errors.New(`endpoint.url_validation: "payload.plainToken" must be a non-empty string`)
 	}
