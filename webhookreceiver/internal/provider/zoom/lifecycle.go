@@ -11,14 +11,14 @@ func (e *evt) lifecycle() {
 	}
 	root := e.kind.root + e.uuid
 	e.ev.Trace = root
-	instance := provider.Transition{Key: root, Name: e.kind.span,
-		Attributes: provider.SpanAttributes(e.ev.Attributes, e.kind.id, e.kind.uuid, "zoom.host.id", "zoom.account.id")}
 	var trs []provider.Transition
 	switch e.ev.Type {
 	case "meeting.started", "webinar.started":
+		instance := e.instance(root)
 		instance.Start = e.timeOf(e.obj, "start_time")
 		trs = append(trs, instance)
 	case "meeting.ended", "webinar.ended":
+		instance := e.instance(root)
 		instance.End = e.timeOf(e.obj, "end_time")
 		trs = append(trs, instance)
 	case "meeting.participant_joined", "webinar.participant_joined":
@@ -37,6 +37,12 @@ func (e *evt) lifecycle() {
 		trs = append(trs, e.recording(root, false))
 	}
 	e.ev.Transitions = trs
+}
+
+// instance is the root span of the meeting or webinar.
+func (e *evt) instance(root string) provider.Transition {
+	return provider.Transition{Key: root, Name: e.kind.span,
+		Attributes: provider.SpanAttributes(e.ev.Attributes, e.kind.id, e.kind.uuid, "zoom.host.id", "zoom.account.id")}
 }
 
 // stay is a participant's time in the instance: each join its own span,
