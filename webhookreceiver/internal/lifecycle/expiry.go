@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
 // sweepBatch is how many lifecycles one batch of a sweep closes at most,
@@ -110,107 +109,75 @@ func (t *Tracker) overdue(now time.Time) bool {
 		t.ended.len() > t.maxOpen || ended != nil && t.forgotten(ended.at, now)
 }
 
-// batch holds, and makes the spans of, one batch of the lifecycles open for
-// longer than the timeout at now, and of the oldest beyond maxOpen, marked
-// incomplete and ended at now; its commit forgets them, and the records of
-// closed spans past keeping. The roots are held until commit or release.
-func (t *Tracker) batch(now time.Time) *sweep {
-	s := &sweep{tracker: t, now: now, spans: ptrace.NewTraces(), ends: map[string]time.Time{}}
+// expireBatch closes, as one transaction, a batch of the lifecycles open
+// for longer than the timeout at now, and of the oldest beyond maxOpen,
+// marked incomplete and ended at now; once it committed, it forgets the
+// records of closed spans past keeping. A batch that emit refuses for good
+// is committed all the same, and counted in dropped.
+func (t *Tracker) expireBatch(now time.Time, emit Emit) (dropped int, err error) {
+	s := sweep{txn: txn{tracker: t}, now: now}
+	defer s.release() // on every path, a panic's too
+	if err := s.fill(); err != nil {
+		return 0, err
+	}
+	err = s.apply(emit)
+	if err != nil && consumererror.IsPermanent(err) {
+		dropped, err = s.spans.SpanCount(), s.commit()
+	}
+	if err != nil {
+		return dropped, err
+	}
+	t.forget(now)
+	return dropped, nil
+}
+
+// sweep is one batch of Expire.
+type sweep struct {
+	txn
+	now    time.Time
+	over   int    // how many more are open than maxOpen
+	picked []*due // oldest first
+}
+
+// fill picks the batch, holds its roots and reads them, and plans the
+// spans of what was picked and still is as it was: a delivery may have
+// closed or moved it between the pick and the locks, and, with a storage,
+// another process may have (the read made memory what the storage holds:
+// what it closed is gone, what it moved is no longer due).
+func (s *sweep) fill() error {
+	t := s.tracker
 	t.timeMu.Lock()
 	s.over = t.opened.len() - t.maxOpen
 	s.picked = t.opened.first(sweepBatch, func(d *due, before int) bool {
-		return now.Sub(d.at) > t.timeout || before < s.over
+		return s.now.Sub(d.at) > t.timeout || before < s.over
 	})
 	t.timeMu.Unlock()
-
-	// A due's root and key never change: they are read without timeMu.
-	s.roots = make([]held, 0, len(s.picked))
-	for _, d := range s.picked {
-		s.roots = append(s.roots, held{root: d.root})
+	s.many = make([]held, 0, len(s.picked))
+	for _, d := range s.picked { // a due's root and key never change: read without timeMu
+		s.many = append(s.many, held{root: d.root})
 	}
-	s.roots = sortedRoots(s.roots)
-	t.index.hold(s.roots)
-	defer func() {
-		if p := recover(); p != nil { // a storage extension's bug: the roots go, the panic on
-			s.release()
-			panic(p)
-		}
-	}()
-	if _, ok := t.groups.read(t, s.roots, nil); !ok {
-		s.unread = true // nothing to close: the batch waits for the next tick
-		return s
+	s.many = sortedRoots(s.many)
+	t.index.hold(s.many)
+	if _, ok := t.groups.read(t, s.many, nil); !ok {
+		return ErrStorage // nothing closed: the batch waits for the next tick
 	}
-	s.close()
-	return s
-}
-
-// sweep is one batch of expire.
-type sweep struct {
-	unread  bool // the storage could not be read: the batch is given up
-	tracker *Tracker
-	now     time.Time
-	over    int    // how many more are open than maxOpen
-	picked  []*due // oldest first
-	roots   []held // sorted
-	spans   ptrace.Traces
-	ends    map[string]time.Time
-	box     outbox // what was appended, or not (unwritten.go)
-}
-
-func (s *sweep) held(root string) *held {
-	i, _ := slices.BinarySearchFunc(s.roots, root, func(h held, root string) int { return strings.Compare(h.root, root) })
-	return &s.roots[i]
-}
-
-// close makes the spans of what was picked and still is as it was: a
-// delivery may have closed or moved it between the pick and the locks, and,
-// with a storage, another process may have (the read made memory what the
-// storage holds: what it closed is gone, what it moved is no longer due).
-func (s *sweep) close() {
-	t := s.tracker
 	var still []*entry
 	for i, d := range s.picked {
-		e := s.held(d.root).life.open.get(d.key)
+		e := s.holding(d.root).life.open.get(d.key)
 		if e != nil && &e.due == d && (i < s.over || s.now.Sub(e.since()) > t.timeout) {
 			still = append(still, e)
 		}
 	}
 	slices.SortFunc(still, func(a, b *entry) int { return strings.Compare(a.due.key, b.due.key) }) // a stable order for those reading the output
 	for _, e := range still {
-		o, d := e.open, &e.due
+		o, key := e.open, e.due.key
 		o.attrs = merged(o.attrs, incomplete)
 		end := s.now
 		if o.start.IsZero() { // an end whose start never came
 			o.start, end = o.end, o.end
 		}
-		s.ends[d.key] = t.appendUnlessSent(func() ptrace.Traces { return s.spans }, &s.box, d.key, o, end, o.failed, o.message)
-		s.held(d.root).change(d.key, nil)
+		s.closeSpan(key, o, end, o.failed, o.message)
+		s.holding(e.due.root).change(key, nil)
 	}
-}
-
-// commit forgets what the batch closed (Tracker.commit), and the records
-// past keeping, and lets its roots go.
-func (s *sweep) commit() error {
-	defer s.release()
-	if err := s.tracker.commit(s.roots, s.ends, &s.box); err != nil {
-		return err
-	}
-	s.tracker.forget(s.now)
 	return nil
-}
-
-func (s *sweep) release() { s.tracker.index.release(s.roots) }
-
-// apply emits the batch's spans and commits once they were accepted; one
-// refused for good is committed all the same, and counted in dropped.
-func (s *sweep) apply(emit Emit) (dropped int, err error) {
-	defer s.release() // when emit refused, or panicked
-	if s.unread {
-		return 0, ErrStorage
-	}
-	err = emitThenCommit(s.spans, s.commit, emit)
-	if err != nil && consumererror.IsPermanent(err) {
-		return s.spans.SpanCount(), s.commit()
-	}
-	return 0, err
 }

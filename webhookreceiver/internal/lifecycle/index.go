@@ -2,30 +2,25 @@ package lifecycle
 
 // The per-root index: what is open, grouped by the root it belongs to (a bot
 // and its states, participants and utterances), each group behind a lock of
-// its own. A delivery holds the locks of the roots its events touch from
-// planning to commit, across its emit and its storage calls, so that two
-// deliveries of one lifecycle are applied one after the other (each would
-// miss the other's changes otherwise) while deliveries of different
-// lifecycles go side by side. It takes them in the order of their keys: two
-// deliveries sharing roots then never wait for each other in a circle.
-//
-// The map from root to group is split in shards, whose locks are held only
-// to find, make or drop a group, never while waiting for one.
+// its own, held by a transaction (txn.go) from its read to its commit,
+// across its emit and storage calls: two deliveries of one lifecycle go one
+// after the other, deliveries of different lifecycles side by side. The map
+// from root to group is split in shards, whose locks are held only to find,
+// make or drop a group, never while waiting for one.
 //
 // The lock order, for deliveries, sweeps and the max_open check alike:
-// roots' locks (life.mu) in key order, taken one after the other by hold;
-// under them, for a moment and never across a call out, a shard's lock or
-// Tracker.timeMu (the heaps, the closed and unwritten records), never both.
-// Every hold is matched by a deferred release, so that a panic (a consumer's,
-// a storage extension's) lets the roots go.
+// roots' locks (life.mu) in key order, so that two transactions sharing
+// roots never wait in a circle; under them, for a moment and never across a
+// call out, a shard's lock or Tracker.timeMu (the heaps, the closed and
+// unwritten records), never both. Every hold is matched by a deferred
+// release, so that a panic (a consumer's, a storage extension's) lets the
+// roots go.
 
 import (
 	"hash/maphash"
 	"slices"
 	"strings"
 	"sync"
-
-	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
 type index struct {
@@ -122,56 +117,3 @@ func sortedRoots(roots []held) []held {
 	slices.SortFunc(roots, func(a, b held) int { return strings.Compare(a.root, b.root) })
 	return slices.CompactFunc(roots, func(a, b held) bool { return a.root == b.root })
 }
-
-// The roots a delivery's plan holds.
-
-// rootOf is the root whose lock a transition needs.
-func rootOf(tr *provider.Transition) string {
-	if tr.Root != "" {
-		return tr.Root
-	}
-	return tr.Key
-}
-
-// roots are the roots the plan holds, in order.
-func (p *plan) roots() []held {
-	if p.many != nil {
-		return p.many
-	}
-	return p.few[:p.nfew]
-}
-
-// add puts root among the plan's roots, in order, once. Deliveries touch a
-// root or two: a look at each beats a search.
-func (p *plan) add(root string) {
-	roots := p.roots()
-	at := 0
-	for at < len(roots) && roots[at].root < root {
-		at++
-	}
-	switch {
-	case at < len(roots) && roots[at].root == root:
-	case p.many == nil && p.nfew < len(p.few):
-		copy(p.few[at+1:p.nfew+1], p.few[at:p.nfew])
-		p.few[at] = held{root: root}
-		p.nfew++
-	default:
-		if p.many == nil {
-			p.many = append(make([]held, 0, 2*len(p.few)), p.few[:p.nfew]...)
-		}
-		p.many = slices.Insert(p.many, at, held{root: root})
-	}
-}
-
-func (p *plan) holding(root string) *held {
-	roots := p.roots()
-	for i := range roots {
-		if roots[i].root == root {
-			return &roots[i]
-		}
-	}
-	panic("lifecycle: a root the plan does not hold: " + root)
-}
-
-// release lets the roots go, committed or not; a second call does nothing.
-func (p *plan) release() { p.tracker.index.release(p.roots()) }

@@ -110,19 +110,18 @@ type Emit func(spans ptrace.Traces) error
 
 // Apply moves the lifecycles by the events' transitions: it emits the spans
 // they close and, only once emit accepted them, changes what is open, so
-// that a refused delivery, retried by its platform, closes its spans
-// again. The three are one step for the roots the events touch: two
-// deliveries of one lifecycle planned side by side would each miss the
-// other. Deliveries of other roots go on meanwhile. emit is not called when
-// nothing closes. Spans take their times from the events, not from their
-// arrival.
+// that a refused delivery, retried by its platform, closes its spans again.
+// The three are one transaction on the roots the events touch (txn.go):
+// two deliveries of one lifecycle planned side by side would each miss the
+// other. emit is not called when nothing closes. Spans take their times
+// from the events, not from their arrival.
 func (t *Tracker) Apply(src translate.Source, events []provider.Event, emit Emit) error {
-	p := plan{tracker: t} // on the stack: a delivery's plan is gone once applied
-	defer p.release()     // when planning failed or panicked, or emit refused or panicked
-	if err := t.fill(&p, src, events); err != nil {
-		return err // retryable: the platform's retry is planned when the storage answers
+	p := plan{txn: txn{tracker: t}, src: src} // on the stack: gone once applied
+	defer p.release()
+	if err := p.fill(events); err != nil {
+		return err
 	}
-	return emitThenCommit(p.spans, p.commit, emit)
+	return p.apply(emit)
 }
 
 // ErrStorage refuses a delivery whose lifecycles could not be read from,
@@ -141,7 +140,7 @@ var ErrStorage = errors.New("the lifecycles' storage could not be read or writte
 func (t *Tracker) Expire(now time.Time, emit Emit) (dropped int, err error) {
 	t.verifyOpen() // with replicas, max_open counts what the storage has open
 	for {
-		n, err := t.batch(now).apply(emit)
+		n, err := t.expireBatch(now, emit)
 		dropped += n
 		if err != nil {
 			return dropped, err
@@ -150,40 +149,4 @@ func (t *Tracker) Expire(now time.Time, emit Emit) (dropped int, err error) {
 			return dropped, nil
 		}
 	}
-}
-
-// commit ends the transaction of a delivery or a sweep on the roots it
-// holds, once emit accepted its spans: what their changes and the spans'
-// ends make of the storage is written first, in one call, and only then
-// does memory take it, so that when the write fails nothing changes (and
-// the spans emitted are remembered, box.sent, not to be emitted again).
-func (t *Tracker) commit(roots []held, ends map[string]time.Time, box *outbox) error {
-	if err := t.groups.write(roots, ends); err != nil {
-		t.unwrote(box.sent)
-		return err
-	}
-	t.wrote(box.resent)
-	for i := range roots {
-		h := &roots[i]
-		for key, c := range h.changes {
-			if c == nil {
-				t.remove(h.life, key)
-			} else {
-				t.put(h, key, *c)
-			}
-		}
-	}
-	t.markClosed(ends)
-	return nil
-}
-
-// emitThenCommit emits spans, unless there are none (or, never made, they
-// are the zero Traces), and commits once they were accepted.
-func emitThenCommit(spans ptrace.Traces, commit func() error, emit Emit) error {
-	if spans != (ptrace.Traces{}) && spans.SpanCount() > 0 {
-		if err := emit(spans); err != nil {
-			return err
-		}
-	}
-	return commit()
 }

@@ -24,11 +24,12 @@ var (
 // commit applies the events' transitions: Apply's two steps apart, so that
 // a test can look between them.
 func (t *Tracker) plan(src translate.Source, events []provider.Event) (spans ptrace.Traces, commit func()) {
-	p := &plan{}
-	if err := t.fill(p, src, events); err != nil {
+	p := &plan{txn: txn{tracker: t}, src: src}
+	if err := p.fill(events); err != nil {
 		panic(err) // the tests that plan use no storage, or one that answers
 	}
 	return p.traces(), func() {
+		defer p.release()
 		if err := p.commit(); err != nil {
 			panic(err)
 		}
@@ -38,11 +39,16 @@ func (t *Tracker) plan(src translate.Source, events []provider.Event) (spans ptr
 // expire is one batch of Expire with its two steps apart: the spans, and
 // the commit that forgets them.
 func (t *Tracker) expire(now time.Time) (spans ptrace.Traces, commit func()) {
-	s := t.batch(now)
-	return s.spans, func() {
+	s := &sweep{txn: txn{tracker: t}, now: now}
+	if err := s.fill(); err != nil {
+		panic(err)
+	}
+	return s.traces(), func() {
+		defer s.release()
 		if err := s.commit(); err != nil {
 			panic(err)
 		}
+		t.forget(now)
 	}
 }
 

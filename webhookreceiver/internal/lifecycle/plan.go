@@ -1,48 +1,43 @@
 package lifecycle
 
 // Planning a delivery: what its events' transitions change in the roots it
-// holds, and the spans they close. Nothing changes before commit, which
-// Apply calls only once emit accepted the spans.
+// holds, and the spans they close, as a transaction (txn.go).
 
 import (
 	"slices"
 	"strings"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/ptrace"
-
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
 )
 
-// plan is the state of one planning: the open lifecycles of the roots it
+// plan is a delivery's transaction: the open lifecycles of the roots it
 // holds as the events seen so far changed them.
 type plan struct {
-	tracker *Tracker
+	txn
 	src     translate.Source
-	// The roots held, in order: in few when they are two at most (most
-	// deliveries touch one), else in many. Kept by index, never by a slice
-	// of few, so that the plan stays on its caller's stack.
-	few     [2]held
-	nfew    int
-	many    []held
-	closed  map[string]time.Time // made on first use
-	spans   ptrace.Traces        // made on first use (see traces)
-	fetched []fetched            // closes read with the groups
-	box     outbox               // what was appended, or not (unwritten.go)
+	fetched []fetched // closes read with the groups
 }
 
-// fill holds the roots that events touch and plans, into p, the spans
-// they close. The roots stay held until commit or release. With a storage
-// that cannot be read, it plans nothing and says so: the storage is the
-// truth of what is open, and memory alone may be behind another replica.
-func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) error {
-	p.tracker, p.src = t, src
+// rootOf is the root whose lock a transition needs.
+func rootOf(tr *provider.Transition) string {
+	if tr.Root != "" {
+		return tr.Root
+	}
+	return tr.Key
+}
+
+// fill holds the roots that events touch, reads them and plans the spans
+// they close. With a storage that cannot be read, it plans nothing and says
+// so: the storage is the truth, and memory may be behind another replica.
+func (p *plan) fill(events []provider.Event) error {
 	for i := range events {
 		for j := range events[i].Transitions {
 			p.add(rootOf(&events[i].Transitions[j]))
 		}
 	}
+	t := p.tracker
 	t.index.hold(p.roots())
 	var ok bool
 	if p.fetched, ok = t.groups.read(t, p.roots(), events); !ok {
@@ -62,45 +57,12 @@ func (t *Tracker) fill(p *plan, src translate.Source, events []provider.Event) e
 	return nil
 }
 
-// commit applies the planned changes to the storage and then to the
-// tracker (Tracker.commit), and lets the roots go.
-func (p *plan) commit() error {
-	defer p.release()
-	return p.tracker.commit(p.roots(), p.closed, &p.box)
-}
-
-// traces returns the spans planned so far, made on first use: most
-// deliveries close nothing.
-func (p *plan) traces() ptrace.Traces {
-	if p.spans == (ptrace.Traces{}) {
-		p.spans = ptrace.NewTraces()
-	}
-	return p.spans
-}
-
-// appendSpan adds the span of o under key, ended at end, to the plan's
-// spans, unless an earlier commit that could not be written emitted it; it
-// returns where it ended.
-func (p *plan) appendSpan(key string, o open, end time.Time, failed bool, message string) time.Time {
-	return p.tracker.appendUnlessSent(p.traces, &p.box, key, o, end, failed, message)
-}
-
-// closeSpan appends the span of o under key, ended at end, and remembers it
-// closed (for commit): a start or end of it arriving late changes nothing.
-func (p *plan) closeSpan(key string, o open, end time.Time, failed bool, message string) {
-	end = p.appendSpan(key, o, end, failed, message)
-	if p.closed == nil {
-		p.closed = map[string]time.Time{}
-	}
-	p.closed[key] = end
-}
-
 // closedAt reports where the span under key ended, if it was emitted within
 // the timeout, or a little longer when the record comes from a storage,
 // which is pruned on its own clock: a start that late still belongs to the
 // span emitted, so ignoring it is right either way.
 func (p *plan) closedAt(key string) (time.Time, bool) {
-	if end, ok := p.closed[key]; ok {
+	if end, ok := p.ends[key]; ok {
 		return end, true
 	}
 	if end, ok := p.tracker.closedAt(key); ok {

@@ -1,40 +1,43 @@
 package lifecycle
 
-import (
-	"time"
+import "time"
 
-	"go.opentelemetry.io/collector/pdata/ptrace"
-)
+// Spans emitted but not written. A commit writes the storage only once emit
+// accepted the spans (a span is never lost to a write), so a failed write
+// leaves spans emitted that the storage, and so memory, still has open; the
+// delivery is refused and retried by its platform, or the sweep's batch is
+// tried again. The retry must not emit them a second time: the tracker
+// remembers them, by what their IDs are made of, until a commit that left
+// them out is written, or for the timeout.
 
-// Spans emitted but not written. A commit writes the storage after emit
-// accepted the spans (a span is never lost to a write), so a write that
-// fails leaves spans emitted while the storage, and so memory, still has
-// them open; the delivery is refused and its platform retries it, or the
-// sweep tries its batch again. The retry must not emit them a second time:
-// the tracker remembers them, by what their IDs are made of, until a
-// commit that left them out is written, or for the timeout.
-
-// sent is a span a plan or a sweep emitted: the key its ID is made of
-// (timedKey for a stay), and its end.
+// sent is a span emitted: the key its ID is made of, and its end.
 type sent struct {
 	id  string
 	end time.Time
 }
 
-// outbox is what a plan's or a sweep's spans were: appended (sent, noted
-// only with a storage, where a write can fail), or left out as emitted
-// before (resent).
+// outbox is what a transaction's spans were: appended (sent, noted only with
+// a storage, where a write can fail), or left out as emitted before (resent).
 type outbox struct {
 	sent   []sent
 	resent []string
 }
 
-// spanID is the key a span's ID is made of (see appendSpan).
+// spanID is the key a span's ID is made of (timedKey for a stay).
 func spanID(key string, o open) string {
 	if o.perStart {
 		return timedKey(key, o.start)
 	}
 	return key
+}
+
+// unwrittenEnd reports where the span of id ended, if it was emitted by a
+// commit whose write failed.
+func (t *Tracker) unwrittenEnd(id string) (time.Time, bool) {
+	t.timeMu.Lock()
+	defer t.timeMu.Unlock()
+	end, ok := t.unwritten[id]
+	return end, ok
 }
 
 // unwrote remembers spans whose commit could not be written.
@@ -75,26 +78,4 @@ func (t *Tracker) forgetUnwritten(now time.Time) {
 		}
 	}
 	t.nUnwritten.Store(int64(len(t.unwritten)))
-}
-
-// appendUnlessSent appends the span of o under key to td, unless it was
-// emitted by a commit whose write failed: then it is only noted in box, as
-// resent. With a storage, what is appended is noted in box too, for
-// unwrote.
-func (t *Tracker) appendUnlessSent(td func() ptrace.Traces, box *outbox, key string, o open, end time.Time, failed bool, message string) time.Time {
-	if t.nUnwritten.Load() > 0 { // else, the usual case, without timeMu
-		id := spanID(key, o)
-		t.timeMu.Lock()
-		was, ok := t.unwritten[id]
-		t.timeMu.Unlock()
-		if ok {
-			box.resent = append(box.resent, id)
-			return was
-		}
-	}
-	appendSpan(td(), key, o, end, failed, message)
-	if t.groups != nil { // a write can fail
-		box.sent = append(box.sent, sent{spanID(key, o), end})
-	}
-	return end
 }
