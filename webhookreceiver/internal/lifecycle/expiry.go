@@ -54,23 +54,18 @@ func (t *Tracker) remove(l *life, key string) {
 	t.timeMu.Unlock()
 }
 
-// markClosed remembers where the spans under the keys of ends ended.
-func (t *Tracker) markClosed(ends map[string]time.Time) {
-	if len(ends) == 0 {
-		return
-	}
+// markClosed remembers where the span under key ended.
+func (t *Tracker) markClosed(key string, end time.Time) {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
-	for key, end := range ends {
-		if d := t.closed[key]; d != nil {
-			d.at = end
-			t.ended.fix(d)
-			continue
-		}
-		d := &due{at: end, key: key}
-		t.closed[key] = d
-		t.ended.push(d)
+	if d := t.closed[key]; d != nil {
+		d.at = end
+		t.ended.fix(d)
+		return
 	}
+	d := &due{at: end, key: key}
+	t.closed[key] = d
+	t.ended.push(d)
 }
 
 // closedAt reports where the span under key ended, if this process
@@ -158,7 +153,7 @@ func (s *sweep) fill() error {
 	}
 	s.many = sortedRoots(s.many)
 	t.index.hold(s.many)
-	if _, ok := t.groups.read(t, s.many, nil); !ok {
+	if !t.groups.read(t, s.many, nil) {
 		return ErrStorage // nothing closed: the batch waits for the next tick
 	}
 	var still []*entry

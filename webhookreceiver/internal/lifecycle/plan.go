@@ -16,8 +16,7 @@ import (
 // holds as the events seen so far changed them.
 type plan struct {
 	txn
-	src     translate.Source
-	fetched []fetched // closes read with the groups
+	src translate.Source
 }
 
 // rootOf is the root whose lock a transition needs.
@@ -39,8 +38,7 @@ func (p *plan) fill(events []provider.Event) error {
 	}
 	t := p.tracker
 	t.index.hold(p.roots())
-	var ok bool
-	if p.fetched, ok = t.groups.read(t, p.roots(), events); !ok {
+	if !t.groups.read(t, p.roots(), events) {
 		return ErrStorage
 	}
 	for i := range events {
@@ -58,22 +56,13 @@ func (p *plan) fill(events []provider.Event) error {
 }
 
 // closedAt reports where the span under key ended, if it was emitted within
-// the timeout, or a little longer when the record comes from a storage,
-// which is pruned on its own clock: a start that late still belongs to the
-// span emitted, so ignoring it is right either way.
+// the timeout: by this plan, or as memory (with a storage, as the read
+// brought it) remembers. A start or end of it arriving later is past caring.
 func (p *plan) closedAt(key string) (time.Time, bool) {
 	if end, ok := p.ends[key]; ok {
 		return end, true
 	}
-	if end, ok := p.tracker.closedAt(key); ok {
-		return end, true
-	}
-	for i := range p.fetched { // with a storage, every key a transition starts or ends
-		if p.fetched[i].key == key {
-			return p.fetched[i].end, p.fetched[i].closed
-		}
-	}
-	return time.Time{}, false
+	return p.tracker.closedAt(key)
 }
 
 func (p *plan) get(h *held, key string) (open, bool) {
@@ -99,6 +88,21 @@ func (h *held) change(key string, o *open) {
 	h.changes[key] = o
 }
 
+// planned calls f with each span open under the root once its changes are
+// made.
+func (h *held) planned(f func(key string, o *open)) {
+	for key, e := range h.life.open.all() {
+		if _, changed := h.changes[key]; !changed {
+			f(key, &e.open)
+		}
+	}
+	for key, o := range h.changes {
+		if o != nil {
+			f(key, o)
+		}
+	}
+}
+
 // span applies a start and/or end to the span under tr.Key.
 func (p *plan) span(h *held, tr *provider.Transition) {
 	cur, isOpen := p.get(h, tr.Key)
@@ -106,17 +110,16 @@ func (p *plan) span(h *held, tr *provider.Transition) {
 		p.startWaitingEnd(h, tr, cur)
 		return
 	}
-	if !isOpen && !tr.Start.IsZero() { // only then is a closed record asked for (a storage read)
-		if end, closed := p.closedAt(tr.Key); closed && !tr.Start.After(end) {
-			return // the start of a span already emitted, arriving late: it is past changing
-		}
+	at := tr.Start // of a start, else of an end
+	if at.IsZero() {
+		at = tr.End
 	}
-	if !isOpen && tr.Start.IsZero() && !tr.End.IsZero() {
-		if end, closed := p.closedAt(tr.Key); closed && !tr.End.After(end) {
-			// The end of a span already emitted, arriving late (a
+	if !isOpen && !at.IsZero() {
+		if end, closed := p.closedAt(tr.Key); closed && !at.After(end) {
+			// A start or end of a span already emitted, arriving late (a
 			// participant's leave refused and retried after its bot's end
 			// closed it): its delivery's log says it, the span is past
-			// changing. One after that end is a later stay's, and waits.
+			// changing. One after that end is a later stay's.
 			return
 		}
 	}
@@ -170,23 +173,14 @@ func (p *plan) span(h *held, tr *provider.Transition) {
 // storage, those in its group, whichever process opened them.
 func (p *plan) closeChildren(h *held, end time.Time) {
 	var keys []string
-	for key, e := range h.life.open.all() {
-		if e.root == h.root && e.withRoot {
+	h.planned(func(key string, o *open) {
+		if o.root == h.root && o.withRoot && !o.start.IsZero() { // not an end waiting for its start
 			keys = append(keys, key)
 		}
-	}
-	for key, o := range h.changes {
-		if o != nil && o.root == h.root && o.withRoot {
-			keys = append(keys, key)
-		}
-	}
+	})
 	slices.Sort(keys)
-	keys = slices.Compact(keys) // a child both open and changed
 	for _, key := range keys {
-		o, ok := p.get(h, key)
-		if !ok || o.start.IsZero() {
-			continue // closed already, or an end that waits for its start
-		}
+		o, _ := p.get(h, key)
 		o.attrs = merged(o.attrs, incomplete)
 		p.closeSpan(key, o, maxTime(o.start, end), false, "")
 		p.del(h, key)

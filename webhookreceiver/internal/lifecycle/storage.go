@@ -72,7 +72,7 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 			legacy = append(legacy, key)
 		case strings.HasPrefix(key, closedPrefix):
 			if end, ok := storedtime.Decode(value); ok {
-				t.markClosed(map[string]time.Time{strings.TrimPrefix(key, closedPrefix): end})
+				t.markClosed(strings.TrimPrefix(key, closedPrefix), end)
 			}
 		}
 		return nil, nil
@@ -95,54 +95,55 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 	return client.Batch(ctx, ops...)
 }
 
-// storageTimeout bounds a storage call made while lifecycles' locks are
-// held: a storage that hangs must not hold them, and the deliveries that
-// wait for them, for ever. A read that times out refuses its delivery
-// (retried by the platform); a write that does is logged.
+// storageTimeout bounds a storage call made while roots are held: a storage
+// that hangs must not hold them, and the deliveries waiting for them, for
+// ever. The call is then refused as any failed one.
 const storageTimeout = 10 * time.Second
 
 // storageGroups keeps the groups in a storage extension, with the records
-// of where spans closed. Tracker.groups is one, whose nil is memory as the
-// truth: there is nothing to read back, and a write, made in memory by
-// commit, cannot fail. It is not an interface on purpose: a call through
-// one would take the roots a plan holds, and with them the plan, off its
-// caller's stack, an allocation on every delivery.
+// of where spans closed; Tracker.groups is nil for memory, which has
+// nothing to read back and whose writes, made by commit, cannot fail. Not
+// an interface on purpose: a call through one would move the roots a plan
+// holds, and with them the plan, off its caller's stack.
 type storageGroups struct {
 	client storage.Client
 	logger *zap.Logger
 }
 
-// read reads from the storage, in one call, the groups of roots (held) and
-// the records of the closes that the events' starts and ends may ask for
-// (see plan.closedAt), and makes memory of each root what the storage
-// holds: planning and expiry then work on memory alone, which holds the
-// truth for the roots held until they are let go. When the call fails,
-// memory is left as it was: the storage's state is unknown, and nothing is
-// planned or written for the roots (see Apply and Expire).
-func (g *storageGroups) read(t *Tracker, roots []held, events []provider.Event) ([]fetched, bool) {
+func (g *storageGroups) batch(what string, ops []*storage.Operation) error {
+	ctx, cancel := context.WithTimeout(context.Background(), storageTimeout)
+	defer cancel()
+	if err := g.client.Batch(ctx, ops...); err != nil {
+		g.logger.Warn("Could not "+what+" the storage", zap.Error(err))
+		return ErrStorage
+	}
+	return nil
+}
+
+// read reads, in one call, the groups of roots (held) and the records of
+// the closes that the events' starts and ends may ask for (plan.closedAt),
+// and makes memory of them what the storage holds: planning and expiry
+// then work on memory alone. When the call fails, memory is left as it
+// was, and nothing is planned or written for the roots.
+func (g *storageGroups) read(t *Tracker, roots []held, events []provider.Event) bool {
 	if g == nil || len(roots) == 0 {
-		return nil, true
+		return true
 	}
 	ops := make([]*storage.Operation, 0, len(roots)+1)
 	for i := range roots {
 		ops = append(ops, storage.GetOperation(groupPrefix+roots[i].root))
 	}
-	var closes []fetched
 	for i := range events {
 		for j := range events[i].Transitions {
 			tr := &events[i].Transitions[j]
-			if tr.Start.IsZero() && tr.End.IsZero() || slices.ContainsFunc(closes, func(f fetched) bool { return f.key == tr.Key }) {
+			if tr.Start.IsZero() && tr.End.IsZero() || slices.ContainsFunc(ops[len(roots):], func(op *storage.Operation) bool { return op.Key[len(closedPrefix):] == tr.Key }) {
 				continue
 			}
-			closes = append(closes, fetched{key: tr.Key})
 			ops = append(ops, storage.GetOperation(closedPrefix+tr.Key))
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), storageTimeout)
-	defer cancel()
-	if err := g.client.Batch(ctx, ops...); err != nil {
-		g.logger.Warn("Could not read lifecycles from the storage", zap.Error(err))
-		return nil, false
+	if g.batch("read lifecycles from", ops) != nil {
+		return false
 	}
 	for i := range roots {
 		h := &roots[i]
@@ -161,46 +162,28 @@ func (g *storageGroups) read(t *Tracker, roots []held, events []provider.Event) 
 			t.put(h, key, o)
 		}
 	}
-	for i, op := range ops[len(roots):] {
-		closes[i].end, closes[i].closed = storedtime.Decode(op.Value)
+	for _, op := range ops[len(roots):] {
+		if end, ok := storedtime.Decode(op.Value); ok {
+			t.markClosed(op.Key[len(closedPrefix):], end)
+		}
 	}
-	return closes, true
+	return true
 }
 
-// groupOp writes the held root h's group as it is once its changes are
-// made: what memory holds of it (what was read), changed as planned; or
-// deletes it when nothing stays open. It is built before memory changes, so
-// that memory changes only once the storage took it.
+// groupOp writes the held root h's group as its changes make it, or deletes
+// it when nothing stays open. It is built before memory changes, which
+// happens only once the storage took it.
 func groupOp(h *held) *storage.Operation {
 	var entries []keyed
-	for key, e := range h.life.open.all() {
-		if _, changed := h.changes[key]; !changed {
-			entries = append(entries, keyed{key, &e.open})
-		}
-	}
-	for key, c := range h.changes {
-		if c != nil {
-			entries = append(entries, keyed{key, c})
-		}
-	}
+	h.planned(func(key string, o *open) { entries = append(entries, keyed{key, o}) })
 	if len(entries) == 0 {
 		return storage.DeleteOperation(groupPrefix + h.root)
 	}
 	return storage.SetOperation(groupPrefix+h.root, encodeGroup(h.root, entries))
 }
 
-// fetched is the record of a span's close, read with the groups.
-type fetched struct {
-	key    string
-	end    time.Time
-	closed bool
-}
-
-// write applies a commit's changes to the storage, in one call, before
-// memory takes them: the groups of the roots changed, and where the spans
-// closed ended. When it fails, nothing changes, and the delivery is refused
-// (its platform retries it) or the sweep's batch waits for the next tick,
-// so that memory never holds what the storage does not.
+// write writes a commit's changes, in one call, before memory takes them:
+// the groups of the roots changed, and where the spans closed ended.
 func (g *storageGroups) write(roots []held, ends map[string]time.Time) error {
 	if g == nil {
 		return nil
@@ -217,13 +200,7 @@ func (g *storageGroups) write(roots []held, ends map[string]time.Time) error {
 	if len(ops) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), storageTimeout)
-	defer cancel()
-	if err := g.client.Batch(ctx, ops...); err != nil {
-		g.logger.Warn("Could not write lifecycles to the storage", zap.Error(err))
-		return ErrStorage
-	}
-	return nil
+	return g.batch("write lifecycles to", ops)
 }
 
 // Stale reports whether an entry of the storage is the record of a span

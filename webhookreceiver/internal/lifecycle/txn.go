@@ -134,6 +134,8 @@ func (x *txn) commit() error {
 			}
 		}
 	}
-	t.markClosed(x.ends)
+	for key, end := range x.ends {
+		t.markClosed(key, end)
+	}
 	return nil
 }

@@ -39,6 +39,5 @@ func (t *Tracker) verifyOpen() {
 func (t *Tracker) verifyBatch(roots []held) bool {
 	t.index.hold(roots)
 	defer t.index.release(roots) // a panic in the storage lets them go too
-	_, ok := t.groups.read(t, roots, nil)
-	return ok
+	return t.groups.read(t, roots, nil)
 }
