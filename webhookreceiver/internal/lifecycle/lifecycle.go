@@ -1,15 +1,9 @@
 // Package lifecycle turns the lifecycle transitions carried by events into
-// spans: it keeps what is open, and emits a span when it closes.
-//
-// It is built so that unrelated work never waits: what is open is grouped
-// by root, each root behind a lock of its own (index.go); a delivery holds
-// the roots it touches, reads their groups from where they are kept
-// (memory, or a storage extension shared by replicas, each root's group
-// read and written whole in one call: storage.go, record.go),
-// which brings memory of them to the truth, plans on memory (plan.go),
-// emits, and commits: the write first, then memory. Expiry finds what is
-// due at the top of a time-ordered heap (expiry.go) and closes it in the
-// same way. spans.go makes the spans.
+// spans: it keeps what is open, and emits a span when it closes. What is
+// open is grouped by root (index.go), kept in memory or a storage extension
+// shared by replicas (storage.go, record.go), and changed by transactions
+// over held roots (txn.go): a delivery's plan (plan.go) or a batch of
+// expiry (expiry.go), which finds what is due at the top of a heap (heap.go).
 package lifecycle
 
 import (
@@ -69,18 +63,18 @@ type step struct {
 type Tracker struct {
 	index *index // what is open, by root, and the roots' locks
 
-	// timeMu guards the heaps and closed, and the dues in them; it is held
-	// for a heap operation at a time, never across a call out.
+	// timeMu guards the heaps, the records below and the dues in them; it
+	// is held for a moment, never across a call out.
 	timeMu sync.Mutex
 	opened timeline // what is open, oldest first: its length is how many
-	// closed remembers, until the timeout, where each emitted span ended, so
-	// that a start arriving after its span was emitted does not open it
-	// anew; ended is the same records, oldest first.
+	// closed remembers, for the timeout, where each emitted span ended: a
+	// start or end of it arriving late changes nothing. ended holds the same
+	// records, oldest first.
 	closed map[string]*due
 	ended  timeline
 	// unwritten holds the spans emitted by commits whose write failed
-	// (unwritten.go), by ID key, with their ends; nUnwritten is its length,
-	// read without timeMu.
+	// (unwritten.go), with their ends; nUnwritten, its length, is read
+	// without timeMu.
 	unwritten  map[string]time.Time
 	nUnwritten atomic.Int64
 

@@ -5,8 +5,7 @@ package lifecycle
 // writes what it plans against in one call each, whichever process opened
 // what. Keys and slots under the root are kept relative to it, fields under
 // short names and the source once: a bot with its phases stays a few
-// hundred bytes. The record of one lifecycle per key, which this release
-// replaced, is still read when a storage is loaded (see UseStorage).
+// hundred bytes.
 
 import (
 	"encoding/json"
@@ -135,38 +134,4 @@ func decodeGroup(root string, b []byte) (map[string]open, bool) {
 		group[key] = o
 	}
 	return group, true
-}
-
-// legacyRecord is one open lifecycle as releases before the groups stored
-// it, under openPrefix+key.
-type legacyRecord struct {
-	Provider, ServiceName, ScopeName, ScopeVersion string
-	Root, Name                                     string
-	Start                                          time.Time
-	PerStart, WithRoot                             bool
-	Attrs                                          map[string]string
-	Steps                                          []struct {
-		Slot, Name string
-		At         time.Time
-		Attrs      map[string]string
-	}
-	End     time.Time
-	Failed  bool
-	Message string
-}
-
-func decodeLegacy(b []byte) (open, bool) {
-	var r legacyRecord
-	if len(b) == 0 || json.Unmarshal(b, &r) != nil {
-		return open{}, false
-	}
-	o := open{
-		src:  translate.Source{Provider: r.Provider, ServiceName: r.ServiceName, ScopeName: r.ScopeName, ScopeVersion: r.ScopeVersion},
-		root: r.Root, name: r.Name, start: r.Start, perStart: r.PerStart, withRoot: r.WithRoot, attrs: mapAttrs(r.Attrs).compact(),
-		end: r.End, failed: r.Failed, message: r.Message,
-	}
-	for _, s := range r.Steps {
-		o.steps = append(o.steps, step{s.Slot, s.Name, s.At, mapAttrs(s.Attrs).compact()})
-	}
-	return o, true
 }

@@ -122,31 +122,16 @@ func TestExpiryReadsWhatOthersWrote(t *testing.T) {
 	require.Zero(t, storedTracker(t, client).Open(), "nothing left open in the storage")
 }
 
-// A storage written by a release that kept one record per lifecycle loses
-// nothing open on the upgrade: the records are loaded, rewritten as groups,
-// and the lifecycle ends as it would have.
-func TestLoadsTheEarlierRecords(t *testing.T) {
+// A record of the form releases before the groups wrote (one lifecycle per
+// key) is not loaded, and is stale at once: the receiver's walk deletes it.
+func TestTheEarlierRecordsAreStale(t *testing.T) {
 	ctx := context.Background()
 	client := storagetest.NewMapClient()
-	require.NoError(t, client.Set(ctx, openPrefix+root, []byte(`{"Provider":"demo","ServiceName":"demo","ScopeName":"scope","ScopeVersion":"v",`+
-		`"Root":"","Name":"thing","Start":"2025-07-15T14:00:00Z","PerStart":false,"WithRoot":false,"Attrs":{"id":"1"},`+
-		`"Steps":[{"Slot":"demo/thing/1/state","Name":"thing.state","At":"2025-07-15T14:00:00Z","Attrs":{"state":"joining"}}],`+
-		`"End":"0001-01-01T00:00:00Z","Failed":false,"Message":""}`)))
-	require.NoError(t, client.Set(ctx, openPrefix+root+"/p/1", []byte(`{"Provider":"demo","ServiceName":"demo","ScopeName":"scope","ScopeVersion":"v",`+
-		`"Root":"demo/thing/1","Name":"p","Start":"2025-07-15T14:01:00Z","PerStart":true,"WithRoot":true,"Attrs":null,"Steps":null,`+
-		`"End":"0001-01-01T00:00:00Z","Failed":false,"Message":""}`)))
-	require.NoError(t, client.Set(ctx, openPrefix+"unreadable", []byte("not json")))
-
+	require.NoError(t, client.Set(ctx, openPrefix+root, []byte(`{"Provider":"demo","Root":"","Name":"thing","Start":"2025-07-15T14:00:00Z"}`)))
+	require.NoError(t, client.Set(ctx, "dedup/x", []byte("other state")))
 	tr := storedTracker(t, client)
-	require.Equal(t, 2, tr.Open())
-	require.Equal(t, []string{groupPrefix + root}, client.Keys(func(string, []byte) bool { return true }), "rewritten as one group")
-	spans, commit := storedTracker(t, client).plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(time.Hour)})})
-	commit()
-	byName := spansByName(spans)
-	require.Len(t, byName["thing"], 1)
-	require.Equal(t, map[string]any{"id": "1"}, byName["thing"][0].Attributes().AsRaw())
-	require.Len(t, byName["thing.state"], 1)
-	require.Len(t, byName["p"], 1, "the child, closed with its root")
+	require.Zero(t, tr.Open())
+	require.Equal(t, []string{openPrefix + root}, client.Keys(func(key string, value []byte) bool { return tr.Stale(key, value, t0) }))
 }
 
 // calls counts the calls made to the storage beneath: Get, Set and Delete

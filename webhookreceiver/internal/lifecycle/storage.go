@@ -1,15 +1,10 @@
 package lifecycle
 
 // The storage: with a storage extension, it is the truth of what is open,
-// and memory only this process's index of it for expiry. Replicas sharing
-// the storage advance one lifecycle in turns, so what one holds in memory
-// is behind what the others wrote since. A delivery therefore reads the
-// groups of the roots it holds from the storage, in one call, which makes
-// memory of them what the storage holds, and writes the groups it changed
-// back in one call at commit; a sweep reads the groups of what it is about
-// to expire. All under the roots' locks alone: deliveries of other
-// lifecycles do not wait for it. Without a storage, memory is the truth and
-// storageGroups is nil.
+// and memory only this process's expiry index of it, behind what other
+// replicas wrote since. A transaction reads its roots' groups from it in one
+// call, which makes memory of them what the storage holds, and writes the
+// groups it changed back in one call at commit; under the roots' locks alone.
 
 import (
 	"context"
@@ -28,71 +23,35 @@ import (
 const (
 	groupPrefix  = "lifecycle/root/"   // a root's group (record.go)
 	closedPrefix = "lifecycle/closed/" // where an emitted span ended
-	openPrefix   = "lifecycle/open/"   // one lifecycle, as releases before the groups kept it
+	openPrefix   = "lifecycle/open/"   // one lifecycle, as releases before the groups kept it; no longer read
 )
 
 // UseStorage keeps the tracker's state in a storage extension: a restarted
 // process, or another replica sharing the storage, goes on where the last
 // one stopped. It loads what the storage holds when the client can walk its
-// entries (file_storage can), and rewrites what an earlier release stored
-// one lifecycle per key as groups, so that nothing open is lost across the
-// upgrade. Call it before the first delivery.
+// entries (file_storage can). Call it before the first delivery.
 func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger *zap.Logger) error {
 	t.groups = &storageGroups{client: client, logger: logger}
 	walker, ok := client.(storage.Walker)
 	if !ok {
 		return nil
 	}
-	load := func(root, key string, o open) {
-		h := []held{{root: root}}
-		t.index.hold(h)
-		t.put(&h[0], key, o)
-		t.index.release(h)
-	}
-	var legacy []string // keys of the earlier form
-	var upgraded []held // and their roots
-	err := walker.Walk(ctx, func(key string, value []byte) ([]*storage.Operation, error) {
-		switch {
-		case strings.HasPrefix(key, groupPrefix):
-			root := strings.TrimPrefix(key, groupPrefix)
+	return walker.Walk(ctx, func(key string, value []byte) ([]*storage.Operation, error) {
+		if root, ok := strings.CutPrefix(key, groupPrefix); ok {
 			group, _ := decodeGroup(root, value)
+			h := []held{{root: root}}
+			t.index.hold(h)
 			for k, o := range group {
-				load(root, k, o)
+				t.put(&h[0], k, o)
 			}
-		case strings.HasPrefix(key, openPrefix):
-			if o, ok := decodeLegacy(value); ok {
-				key := strings.TrimPrefix(key, openPrefix)
-				root := o.root
-				if root == "" {
-					root = key
-				}
-				load(root, key, o)
-				upgraded = append(upgraded, held{root: root})
-			}
-			legacy = append(legacy, key)
-		case strings.HasPrefix(key, closedPrefix):
+			t.index.release(h)
+		} else if key, ok := strings.CutPrefix(key, closedPrefix); ok {
 			if end, ok := storedtime.Decode(value); ok {
-				t.markClosed(strings.TrimPrefix(key, closedPrefix), end)
+				t.markClosed(key, end)
 			}
 		}
 		return nil, nil
 	})
-	if err != nil || len(legacy) == 0 {
-		return err
-	}
-	// Memory now holds both forms merged: it is written as groups, and the
-	// earlier form goes, in one call.
-	var ops []*storage.Operation
-	roots := sortedRoots(upgraded)
-	t.index.hold(roots)
-	for i := range roots {
-		ops = append(ops, groupOp(&roots[i]))
-	}
-	t.index.release(roots)
-	for _, key := range legacy {
-		ops = append(ops, storage.DeleteOperation(key))
-	}
-	return client.Batch(ctx, ops...)
 }
 
 // storageTimeout bounds a storage call made while roots are held: a storage
@@ -203,11 +162,15 @@ func (g *storageGroups) write(roots []held, ends map[string]time.Time) error {
 	return g.batch("write lifecycles to", ops)
 }
 
-// Stale reports whether an entry of the storage is the record of a span
-// closed longer ago than the timeout, or one no longer readable: a start that
-// late is past caring. The receiver deletes such entries as it walks the
+// Stale reports whether an entry of the storage is past reading: the record
+// of a span closed longer ago than the timeout, or one no longer readable
+// (a start that late is past caring), or a lifecycle as releases before the
+// groups kept it. The receiver deletes such entries as it walks the
 // storage, on its own clock, so a record may outlive the timeout a little.
 func (t *Tracker) Stale(key string, value []byte, now time.Time) bool {
+	if strings.HasPrefix(key, openPrefix) {
+		return true
+	}
 	if !strings.HasPrefix(key, closedPrefix) {
 		return false
 	}
