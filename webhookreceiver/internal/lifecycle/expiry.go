@@ -152,9 +152,8 @@ func (s *sweep) fill() error {
 		s.many = append(s.many, held{root: d.root})
 	}
 	s.many = sortedRoots(s.many)
-	t.index.hold(s.many)
-	if !t.groups.read(t, s.many, nil) {
-		return ErrStorage // nothing closed: the batch waits for the next tick
+	if err := s.hold(nil); err != nil {
+		return err // nothing closed: the batch waits for the next tick
 	}
 	var still []*entry
 	for i, d := range s.picked {

@@ -36,10 +36,8 @@ func (p *plan) fill(events []provider.Event) error {
 			p.add(rootOf(&events[i].Transitions[j]))
 		}
 	}
-	t := p.tracker
-	t.index.hold(p.roots())
-	if !t.groups.read(t, p.roots(), events) {
-		return ErrStorage
+	if err := p.hold(events); err != nil {
+		return err
 	}
 	for i := range events {
 		for j := range events[i].Transitions {

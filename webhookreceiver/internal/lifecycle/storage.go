@@ -28,8 +28,8 @@ const (
 
 // UseStorage keeps the tracker's state in a storage extension: a restarted
 // process, or another replica sharing the storage, goes on where the last
-// one stopped. It loads what the storage holds when the client can walk its
-// entries (file_storage can). Call it before the first delivery.
+// one stopped. It loads what is open, for expiry, when the client can walk
+// its entries (file_storage can). Call it before the first delivery.
 func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger *zap.Logger) error {
 	t.groups = &storageGroups{client: client, logger: logger}
 	walker, ok := client.(storage.Walker)
@@ -45,12 +45,8 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 				t.put(&h[0], k, o)
 			}
 			t.index.release(h)
-		} else if key, ok := strings.CutPrefix(key, closedPrefix); ok {
-			if end, ok := storedtime.Decode(value); ok {
-				t.markClosed(key, end)
-			}
 		}
-		return nil, nil
+		return nil, nil // the records of closes are read when a transition asks
 	})
 }
 
@@ -84,9 +80,9 @@ func (g *storageGroups) batch(what string, ops []*storage.Operation) error {
 // and makes memory of them what the storage holds: planning and expiry
 // then work on memory alone. When the call fails, memory is left as it
 // was, and nothing is planned or written for the roots.
-func (g *storageGroups) read(t *Tracker, roots []held, events []provider.Event) bool {
+func (g *storageGroups) read(t *Tracker, roots []held, events []provider.Event) error {
 	if g == nil || len(roots) == 0 {
-		return true
+		return nil
 	}
 	ops := make([]*storage.Operation, 0, len(roots)+1)
 	for i := range roots {
@@ -101,8 +97,8 @@ func (g *storageGroups) read(t *Tracker, roots []held, events []provider.Event) 
 			ops = append(ops, storage.GetOperation(closedPrefix+tr.Key))
 		}
 	}
-	if g.batch("read lifecycles from", ops) != nil {
-		return false
+	if err := g.batch("read lifecycles from", ops); err != nil {
+		return err
 	}
 	for i := range roots {
 		h := &roots[i]
@@ -126,7 +122,7 @@ func (g *storageGroups) read(t *Tracker, roots []held, events []provider.Event) 
 			t.markClosed(op.Key[len(closedPrefix):], end)
 		}
 	}
-	return true
+	return nil
 }
 
 // groupOp writes the held root h's group as its changes make it, or deletes

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
 )
 
 type txn struct {
@@ -62,6 +64,13 @@ func (x *txn) holding(root string) *held {
 		panic("lifecycle: a root the transaction does not hold: " + root)
 	}
 	return &roots[i]
+}
+
+// hold locks the roots and reads their groups, with the records of the
+// closes that events may ask for (storage.go).
+func (x *txn) hold(events []provider.Event) error {
+	x.tracker.index.hold(x.roots())
+	return x.tracker.groups.read(x.tracker, x.roots(), events)
 }
 
 // release lets the roots go, committed or not; a second call does nothing.
