@@ -110,14 +110,14 @@ func (t *Tracker) overdue(now time.Time) bool {
 // records of closed spans past keeping. A batch that emit refuses for good
 // is committed all the same, and counted in dropped.
 func (t *Tracker) expireBatch(now time.Time, emit Emit) (dropped int, err error) {
-	s := sweep{txn: txn{tracker: t}, now: now}
-	defer s.release() // on every path, a panic's too
-	if err := s.fill(); err != nil {
+	x := txn{tracker: t}
+	defer x.release() // on every path, a panic's too
+	if err := x.expire(now); err != nil {
 		return 0, err
 	}
-	err = s.apply(emit)
+	err = x.apply(emit)
 	if err != nil && consumererror.IsPermanent(err) {
-		dropped, err = s.spans.SpanCount(), s.commit()
+		dropped, err = x.spans.SpanCount(), x.commit()
 	}
 	if err != nil {
 		return dropped, err
@@ -126,39 +126,31 @@ func (t *Tracker) expireBatch(now time.Time, emit Emit) (dropped int, err error)
 	return dropped, nil
 }
 
-// sweep is one batch of Expire.
-type sweep struct {
-	txn
-	now    time.Time
-	over   int    // how many more are open than maxOpen
-	picked []*due // oldest first
-}
-
-// fill picks the batch, holds its roots and reads them, and plans the
-// spans of what was picked and still is as it was: a delivery may have
-// closed or moved it between the pick and the locks, and, with a storage,
-// another process may have (the read made memory what the storage holds:
-// what it closed is gone, what it moved is no longer due).
-func (s *sweep) fill() error {
-	t := s.tracker
+// expire picks a batch, holds its roots and reads them, and plans the spans
+// of what was picked and still is as it was: a delivery may have closed or
+// moved it between the pick and the locks, and, with a storage, another
+// process may have (the read made memory what the storage holds: what it
+// closed is gone, what it moved is no longer due).
+func (x *txn) expire(now time.Time) error {
+	t := x.tracker
 	t.timeMu.Lock()
-	s.over = t.opened.len() - t.maxOpen
-	s.picked = t.opened.first(sweepBatch, func(d *due, before int) bool {
-		return s.now.Sub(d.at) > t.timeout || before < s.over
+	over := t.opened.len() - t.maxOpen // how many more are open than maxOpen
+	picked := t.opened.first(sweepBatch, func(d *due, before int) bool {
+		return now.Sub(d.at) > t.timeout || before < over
 	})
 	t.timeMu.Unlock()
-	s.many = make([]held, 0, len(s.picked))
-	for _, d := range s.picked { // a due's root and key never change: read without timeMu
-		s.many = append(s.many, held{root: d.root})
+	x.many = make([]held, 0, len(picked))
+	for _, d := range picked { // a due's root and key never change: read without timeMu
+		x.many = append(x.many, held{root: d.root})
 	}
-	s.many = sortedRoots(s.many)
-	if err := s.hold(nil); err != nil {
+	x.many = sortedRoots(x.many)
+	if err := x.hold(nil); err != nil {
 		return err // nothing closed: the batch waits for the next tick
 	}
 	var still []*entry
-	for i, d := range s.picked {
-		e := s.holding(d.root).life.open.get(d.key)
-		if e != nil && &e.due == d && (i < s.over || s.now.Sub(e.since()) > t.timeout) {
+	for i, d := range picked {
+		e := x.holding(d.root).life.open.get(d.key)
+		if e != nil && &e.due == d && (i < over || now.Sub(e.since()) > t.timeout) {
 			still = append(still, e)
 		}
 	}
@@ -166,12 +158,12 @@ func (s *sweep) fill() error {
 	for _, e := range still {
 		o, key := e.open, e.due.key
 		o.attrs = merged(o.attrs, incomplete)
-		end := s.now
+		end := now
 		if o.start.IsZero() { // an end whose start never came
 			o.start, end = o.end, o.end
 		}
-		s.closeSpan(key, o, end, o.failed, o.message)
-		s.holding(e.due.root).change(key, nil)
+		x.closeSpan(key, o, end, o.failed, o.message)
+		x.holding(e.due.root).change(key, nil)
 	}
 	return nil
 }

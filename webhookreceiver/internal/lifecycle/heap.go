@@ -11,7 +11,6 @@ package lifecycle
 // of them at once when they outnumber the dues (amortised, one pass).
 
 import (
-	"container/heap"
 	"math"
 	"time"
 )
@@ -159,43 +158,22 @@ func (h *timeline) down(i int) {
 	}
 }
 
-// first returns, oldest first and without taking them out, the dues at the
-// top of h as long as take says yes to the next (given how many came
-// before), at most limit: a best-first walk of the heap's tree, which
-// touches only what it returns and their children.
+// first returns, oldest first, the dues at the top of h as long as take
+// says yes to the next (given how many came before), at most limit. It
+// takes them out one by one and puts them back: a cost in what it returns,
+// not in what h holds.
 func (h *timeline) first(limit int, take func(d *due, before int) bool) []*due {
 	var out []*due
-	next := frontier{h: h}
-	if len(h.s) > 0 {
-		next.ix = []int{0}
+	for len(out) < limit {
+		d := h.top()
+		if d == nil || !take(d, len(out)) {
+			break
+		}
+		h.leave(d)
+		out = append(out, d)
 	}
-	for len(next.ix) > 0 && len(out) < limit {
-		i := heap.Pop(&next).(int)
-		if d := h.s[i].d; d != nil { // an empty place orders its children still
-			if !take(d, len(out)) {
-				break
-			}
-			out = append(out, d)
-		}
-		for c := arity*i + 1; c <= arity*i+arity && c < len(h.s); c++ {
-			heap.Push(&next, c)
-		}
+	for _, d := range out {
+		h.push(d)
 	}
 	return out
-}
-
-// frontier is first's heap of the positions in h still to visit.
-type frontier struct {
-	h  *timeline
-	ix []int
-}
-
-func (f frontier) Len() int           { return len(f.ix) }
-func (f frontier) Less(i, j int) bool { return f.h.less(f.ix[i], f.ix[j]) }
-func (f frontier) Swap(i, j int)      { f.ix[i], f.ix[j] = f.ix[j], f.ix[i] }
-func (f *frontier) Push(x any)        { f.ix = append(f.ix, x.(int)) }
-func (f *frontier) Pop() any {
-	i := f.ix[len(f.ix)-1]
-	f.ix = f.ix[:len(f.ix)-1]
-	return i
 }

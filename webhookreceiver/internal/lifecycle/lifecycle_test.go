@@ -39,8 +39,8 @@ func (t *Tracker) plan(src translate.Source, events []provider.Event) (spans ptr
 // expire is one batch of Expire with its two steps apart: the spans, and
 // the commit that forgets them.
 func (t *Tracker) expire(now time.Time) (spans ptrace.Traces, commit func()) {
-	s := &sweep{txn: txn{tracker: t}, now: now}
-	if err := s.fill(); err != nil {
+	s := &txn{tracker: t}
+	if err := s.expire(now); err != nil {
 		panic(err)
 	}
 	return s.traces(), func() {
