@@ -80,11 +80,17 @@ func (t *Tracker) closedAt(key string) (time.Time, bool) {
 }
 
 // forget drops the records of spans closed longer ago than the timeout and,
-// beyond as many as maxOpen, the oldest: at most sweepBatch of them.
+// beyond as many as maxOpen, the oldest: at most sweepBatch of them; and
+// the spans unwritten that ended longer ago than the timeout.
 func (t *Tracker) forget(now time.Time) {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
-	t.forgetUnwritten(now)
+	for id, end := range t.unwritten { // a retry that late is past coming
+		if t.forgotten(end, now) {
+			delete(t.unwritten, id)
+		}
+	}
+	t.nUnwritten.Store(int64(len(t.unwritten)))
 	for range sweepBatch {
 		d := t.ended.top()
 		if d == nil || !t.forgotten(d.at, now) && t.ended.len() <= t.maxOpen {

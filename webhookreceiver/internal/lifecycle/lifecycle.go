@@ -133,14 +133,11 @@ var ErrStorage = errors.New("the lifecycles' storage could not be read or writte
 // the next one, and spans it already emitted are not emitted again.
 func (t *Tracker) Expire(now time.Time, emit Emit) (dropped int, err error) {
 	t.verifyOpen() // with replicas, max_open counts what the storage has open
-	for {
+	for more := true; more; more = t.overdue(now) {
 		n, err := t.expireBatch(now, emit)
-		dropped += n
-		if err != nil {
+		if dropped += n; err != nil {
 			return dropped, err
 		}
-		if !t.overdue(now) {
-			return dropped, nil
-		}
 	}
+	return dropped, nil
 }

@@ -53,16 +53,6 @@ func (p *plan) fill(events []provider.Event) error {
 	return nil
 }
 
-// closedAt reports where the span under key ended, if it was emitted within
-// the timeout: by this plan, or as memory (with a storage, as the read
-// brought it) remembers. A start or end of it arriving later is past caring.
-func (p *plan) closedAt(key string) (time.Time, bool) {
-	if end, ok := p.ends[key]; ok {
-		return end, true
-	}
-	return p.tracker.closedAt(key)
-}
-
 func (p *plan) get(h *held, key string) (open, bool) {
 	if c, changed := h.changes[key]; changed {
 		if c == nil {
@@ -113,7 +103,11 @@ func (p *plan) span(h *held, tr *provider.Transition) {
 		at = tr.End
 	}
 	if !isOpen && !at.IsZero() {
-		if end, closed := p.closedAt(tr.Key); closed && !at.After(end) {
+		end, closed := p.ends[tr.Key] // closed by this plan, or remembered (with a storage, as read)
+		if !closed {
+			end, closed = p.tracker.closedAt(tr.Key)
+		}
+		if closed && !at.After(end) {
 			// A start or end of a span already emitted, arriving late (a
 			// participant's leave refused and retried after its bot's end
 			// closed it): its delivery's log says it, the span is past

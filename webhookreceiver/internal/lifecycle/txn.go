@@ -129,10 +129,10 @@ func (x *txn) apply(emit Emit) error {
 func (x *txn) commit() error {
 	t, roots := x.tracker, x.roots()
 	if err := t.groups.write(roots, x.ends); err != nil {
-		t.unwrote(x.box.sent)
+		t.settle(&x.box, false)
 		return err
 	}
-	t.wrote(x.box.resent)
+	t.settle(&x.box, true)
 	for i := range roots {
 		h := &roots[i]
 		for key, c := range h.changes {

@@ -40,41 +40,25 @@ func (t *Tracker) unwrittenEnd(id string) (time.Time, bool) {
 	return end, ok
 }
 
-// unwrote remembers spans whose commit could not be written.
-func (t *Tracker) unwrote(spans []sent) {
-	if len(spans) == 0 {
+// settle records what a commit's write made of its spans: written, those
+// it left out as emitted before are forgotten; not, those it emitted are
+// remembered.
+func (t *Tracker) settle(box *outbox, written bool) {
+	if written && len(box.resent) == 0 || !written && len(box.sent) == 0 {
 		return
 	}
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
-	if t.unwritten == nil {
-		t.unwritten = map[string]time.Time{}
-	}
-	for _, s := range spans {
-		t.unwritten[s.id] = s.end
-	}
-	t.nUnwritten.Store(int64(len(t.unwritten)))
-}
-
-// wrote forgets spans that a written commit left out.
-func (t *Tracker) wrote(ids []string) {
-	if len(ids) == 0 {
-		return
-	}
-	t.timeMu.Lock()
-	defer t.timeMu.Unlock()
-	for _, id := range ids {
-		delete(t.unwritten, id)
-	}
-	t.nUnwritten.Store(int64(len(t.unwritten)))
-}
-
-// forgetUnwritten drops, under timeMu, what ended longer ago than the
-// timeout: its retry, if any, is past coming.
-func (t *Tracker) forgetUnwritten(now time.Time) {
-	for id, end := range t.unwritten {
-		if t.forgotten(end, now) {
+	if written {
+		for _, id := range box.resent {
 			delete(t.unwritten, id)
+		}
+	} else {
+		if t.unwritten == nil {
+			t.unwritten = map[string]time.Time{}
+		}
+		for _, s := range box.sent {
+			t.unwritten[s.id] = s.end
 		}
 	}
 	t.nUnwritten.Store(int64(len(t.unwritten)))
