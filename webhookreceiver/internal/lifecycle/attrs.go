@@ -1,13 +1,11 @@
 package lifecycle
 
 // A span's attributes, as a lifecycle keeps them. What stays open may stay
-// for a day, by the hundred thousand: there a map of one entry weighs some
-// 340 bytes, a sorted slice 32. A transition's map is shared as it came
-// while a delivery plans (most deliveries keep nothing); what is kept open
-// is compacted into a slice (see Tracker.put), and its values copied: a
-// value decoded from a delivery shares that delivery's whole body, which a
-// 20-byte ID kept open would otherwise keep alive with it. (Keys are the
-// names decoders write, not the sender's text.)
+// for a day, by the hundred thousand: a map of one entry weighs some 340
+// bytes, a sorted slice 32. A transition's map is shared while a delivery
+// plans; what is kept open is compacted into a slice (Tracker.put) and its
+// values copied, since a value decoded from a delivery shares its whole
+// body. (Keys are the names decoders write, not the sender's text.)
 
 import (
 	"cmp"

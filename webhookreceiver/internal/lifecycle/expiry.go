@@ -1,11 +1,8 @@
 package lifecycle
 
-// Expiry: what is open, and the records of what closed, in time order, so
-// that a sweep finds what is due at the top of a heap instead of walking
-// everything open. The heaps have one lock, held for a heap operation and
-// never across a pipeline or storage call. A sweep closes what it finds in
-// batches: each batch holds the roots of its lifecycles, as a delivery
-// would, and deliveries of other roots go on meanwhile.
+// Expiry: what is open, and the records of what closed, in time order
+// (heap.go), so that a sweep finds what is due without walking everything
+// open, and closes it in batches, each a transaction over its roots.
 
 import (
 	"slices"

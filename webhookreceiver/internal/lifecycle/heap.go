@@ -5,10 +5,10 @@ package lifecycle
 // sift reads a few lines of that array per level instead of two dues
 // scattered over the heap, and has half the levels of a binary one.
 //
-// A removal leaves its place empty rather than sifting through the heap:
-// most lifecycles end well before they are due, and a removal then costs
-// one write. An empty place is dropped when it comes to the top, and all
-// of them at once when they outnumber the dues (amortised, one pass).
+// A removal leaves its place empty rather than sifting: most lifecycles end
+// well before they are due, and a removal then costs one write. Empty
+// places go when they come to the top, or all at once when they outnumber
+// the dues.
 
 import (
 	"math"

@@ -1,20 +1,16 @@
 package lifecycle
 
-// The per-root index: what is open, grouped by the root it belongs to (a bot
-// and its states, participants and utterances), each group behind a lock of
-// its own, held by a transaction (txn.go) from its read to its commit,
-// across its emit and storage calls: two deliveries of one lifecycle go one
-// after the other, deliveries of different lifecycles side by side. The map
-// from root to group is split in shards, whose locks are held only to find,
-// make or drop a group, never while waiting for one.
+// The per-root index: what is open, grouped by root (a bot and its states,
+// participants and utterances), each group behind a lock of its own that a
+// transaction (txn.go) holds from its read to its commit, across its emit
+// and storage calls. The map from root to group is split in shards, whose
+// locks are held only to find, make or drop a group.
 //
 // The lock order, for deliveries, sweeps and the max_open check alike:
-// roots' locks (life.mu) in key order, so that two transactions sharing
-// roots never wait in a circle; under them, for a moment and never across a
-// call out, a shard's lock or Tracker.timeMu (the heaps, the closed and
-// unwritten records), never both. Every hold is matched by a deferred
-// release, so that a panic (a consumer's, a storage extension's) lets the
-// roots go.
+// roots' locks (life.mu) in key order, so that transactions sharing roots
+// never wait in a circle; under them, for a moment and never across a call
+// out, a shard's lock or Tracker.timeMu, never both. Every hold is matched by
+// a deferred release, so that a panic (a consumer's, a storage's) lets go.
 
 import (
 	"hash/maphash"

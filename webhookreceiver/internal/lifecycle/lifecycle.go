@@ -21,8 +21,7 @@ import (
 // AttrIncomplete marks a span whose start or end was never seen.
 const AttrIncomplete = "webhook.lifecycle.incomplete"
 
-// incomplete is the attribute merged into such spans; shared, as attributes
-// are never changed once made.
+// incomplete is merged into such spans; shared, as attrs never change.
 var incomplete = attrs{kv: []attr{{AttrIncomplete, "true"}}}
 
 // open is a span that started and has not ended yet, or (start zero) an

@@ -1,8 +1,7 @@
 package lifecycle
 
-// Spans: how an open lifecycle becomes the spans it closes, with the IDs
-// the reference gives (Traces and their IDs), its attributes, and the
-// phases of its timeline.
+// Spans: an open lifecycle as the spans it closes, with the IDs the
+// reference gives (Traces and their IDs), and its timeline's phases.
 
 import (
 	"time"

@@ -76,10 +76,10 @@ func (g *storageGroups) batch(what string, ops []*storage.Operation) error {
 }
 
 // read reads, in one call, the groups of roots (held) and the records of
-// the closes that the events' starts and ends may ask for (plan.closedAt),
-// and makes memory of them what the storage holds: planning and expiry
-// then work on memory alone. When the call fails, memory is left as it
-// was, and nothing is planned or written for the roots.
+// the closes that the events' starts and ends may ask for (plan.span), and
+// makes memory of them what the storage holds: planning and expiry then
+// work on memory alone. When the call fails, memory is left as it was, and
+// nothing is planned or written for the roots.
 func (g *storageGroups) read(t *Tracker, roots []held, events []provider.Event) error {
 	if g == nil || len(roots) == 0 {
 		return nil
@@ -125,20 +125,9 @@ func (g *storageGroups) read(t *Tracker, roots []held, events []provider.Event) 
 	return nil
 }
 
-// groupOp writes the held root h's group as its changes make it, or deletes
-// it when nothing stays open. It is built before memory changes, which
-// happens only once the storage took it.
-func groupOp(h *held) *storage.Operation {
-	var entries []keyed
-	h.planned(func(key string, o *open) { entries = append(entries, keyed{key, o}) })
-	if len(entries) == 0 {
-		return storage.DeleteOperation(groupPrefix + h.root)
-	}
-	return storage.SetOperation(groupPrefix+h.root, encodeGroup(h.root, entries))
-}
-
 // write writes a commit's changes, in one call, before memory takes them:
-// the groups of the roots changed, and where the spans closed ended.
+// where the spans closed ended, and the groups of the roots changed as the
+// changes make them (deleted when nothing stays open).
 func (g *storageGroups) write(roots []held, ends map[string]time.Time) error {
 	if g == nil {
 		return nil
@@ -148,8 +137,16 @@ func (g *storageGroups) write(roots []held, ends map[string]time.Time) error {
 		ops = append(ops, storage.SetOperation(closedPrefix+key, storedtime.Encode(end)))
 	}
 	for i := range roots {
-		if len(roots[i].changes) > 0 {
-			ops = append(ops, groupOp(&roots[i]))
+		h := &roots[i]
+		if len(h.changes) == 0 {
+			continue
+		}
+		var entries []keyed
+		h.planned(func(key string, o *open) { entries = append(entries, keyed{key, o}) })
+		if len(entries) == 0 {
+			ops = append(ops, storage.DeleteOperation(groupPrefix+h.root))
+		} else {
+			ops = append(ops, storage.SetOperation(groupPrefix+h.root, encodeGroup(h.root, entries)))
 		}
 	}
 	if len(ops) == 0 {

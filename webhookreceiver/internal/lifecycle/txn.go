@@ -17,7 +17,7 @@ import (
 
 type txn struct {
 	tracker *Tracker
-	// The roots held, sorted: in few when they are two at most (most
+	// The roots held, sorted once held: in few when they are two at most (most
 	// deliveries touch one), else in many. Kept by index, never by a slice
 	// of few, so that a plan stays on its caller's stack.
 	few   [2]held
@@ -35,26 +35,21 @@ func (x *txn) roots() []held {
 	return x.few[:x.nfew]
 }
 
-// add puts root among the roots, in order, once. Deliveries touch a root or
-// two: a look at each beats a search.
+// add puts root among the roots, once; hold sorts them. Deliveries touch a
+// root or two.
 func (x *txn) add(root string) {
-	roots := x.roots()
-	at := 0
-	for at < len(roots) && roots[at].root < root {
-		at++
+	if slices.ContainsFunc(x.roots(), func(h held) bool { return h.root == root }) {
+		return
 	}
-	switch {
-	case at < len(roots) && roots[at].root == root:
-	case x.many == nil && x.nfew < len(x.few):
-		copy(x.few[at+1:x.nfew+1], x.few[at:x.nfew])
-		x.few[at] = held{root: root}
+	if x.many == nil && x.nfew < len(x.few) {
+		x.few[x.nfew] = held{root: root}
 		x.nfew++
-	default:
-		if x.many == nil {
-			x.many = append(make([]held, 0, 2*len(x.few)), x.few[:x.nfew]...)
-		}
-		x.many = slices.Insert(x.many, at, held{root: root})
+		return
 	}
+	if x.many == nil {
+		x.many = append(make([]held, 0, 2*len(x.few)), x.few[:x.nfew]...)
+	}
+	x.many = append(x.many, held{root: root})
 }
 
 func (x *txn) holding(root string) *held {
@@ -69,6 +64,7 @@ func (x *txn) holding(root string) *held {
 // hold locks the roots and reads their groups, with the records of the
 // closes that events may ask for (storage.go).
 func (x *txn) hold(events []provider.Event) error {
+	sortedRoots(x.roots()) // distinct already: sorted in place
 	x.tracker.index.hold(x.roots())
 	return x.tracker.groups.read(x.tracker, x.roots(), events)
 }
@@ -128,11 +124,10 @@ func (x *txn) apply(emit Emit) error {
 // emitted are remembered not to be emitted again.
 func (x *txn) commit() error {
 	t, roots := x.tracker, x.roots()
-	if err := t.groups.write(roots, x.ends); err != nil {
-		t.settle(&x.box, false)
+	err := t.groups.write(roots, x.ends)
+	if t.settle(&x.box, err == nil); err != nil {
 		return err
 	}
-	t.settle(&x.box, true)
 	for i := range roots {
 		h := &roots[i]
 		for key, c := range h.changes {
