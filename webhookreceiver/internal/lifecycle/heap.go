@@ -76,7 +76,7 @@ func (h *timeline) push(d *due) {
 
 // fix puts d, whose time changed, in its new place.
 func (h *timeline) fix(d *due) {
-	h.leave(d)
+	h.remove(d)
 	h.push(d)
 }
 

@@ -52,10 +52,7 @@ func (s *openSet) del(key string) {
 		if e.due.key == key {
 			last := len(s.few) - 1
 			s.few[i], s.few[last] = s.few[last], nil
-			s.few = s.few[:last]
-			if last == 0 {
-				s.few = nil
-			}
+			s.few = s.few[:last] // its array serves the life's next use (index.go)
 			return
 		}
 	}

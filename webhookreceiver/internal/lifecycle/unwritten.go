@@ -2,13 +2,12 @@ package lifecycle
 
 import "time"
 
-// Spans emitted but not written. A commit writes the storage only once emit
-// accepted the spans (a span is never lost to a write), so a failed write
-// leaves spans emitted that the storage, and so memory, still has open; the
-// delivery is refused and retried by its platform, or the sweep's batch is
-// tried again. The retry must not emit them a second time: the tracker
-// remembers them, by what their IDs are made of, until a commit that left
-// them out is written, or for the timeout.
+// Spans emitted but not written. A commit writes only once emit accepted
+// the spans, so a failed write leaves spans emitted that the storage, and so
+// memory, still has open; the delivery or the sweep's batch is retried. The
+// retry must not emit them again: the tracker remembers them, by what their
+// IDs are made of, until a commit that left them out is written, or for the
+// timeout.
 
 // sent is a span emitted: the key its ID is made of, and its end.
 type sent struct {

@@ -1,12 +1,10 @@
 package lifecycle
 
 // verifyOpen makes memory's count of what is open the storage's, as far as
-// max_open needs. Memory holds what this process has seen open, and another
-// replica may have closed some of it since: counted as open, those would
-// make a sweep cut live lifecycles, the oldest first. So with a storage, and
-// beyond max_open, it reads back what memory holds, batch by batch, until
-// within max_open or done. A batch the storage cannot read ends it: the
-// sweep then works with what memory holds.
+// max_open needs: counted as open, what another replica closed since would
+// make a sweep cut live lifecycles. Beyond max_open, with a storage, it reads
+// back what memory holds, batch by batch, until within max_open or done; a
+// batch it cannot read ends it, and the sweep works with memory as it is.
 func (t *Tracker) verifyOpen() {
 	if t.groups == nil || t.Open() <= t.maxOpen {
 		return
