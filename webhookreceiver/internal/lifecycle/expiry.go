@@ -65,8 +65,8 @@ func (t *Tracker) markClosed(key string, end time.Time) {
 	t.ended.push(d)
 }
 
-// closedAt reports where the span under key ended, if this process
-// remembers it closed.
+// closedAt reports where the span under key ended, if memory remembers it
+// closed (with a storage, also as a read brought it).
 func (t *Tracker) closedAt(key string) (time.Time, bool) {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
