@@ -127,14 +127,20 @@ func (h HMACs) Which(given [][sha256.Size]byte, body []byte, head ...string) int
 	return -1
 }
 
+// strictBase64 refuses an encoding whose last character carries bits past
+// the data: a sender's own encoder never writes one, and signatures are
+// compared as the text they encode (as the platforms' libraries do), so
+// each HMAC has one spelling that verifies.
+var strictBase64 = base64.StdEncoding.Strict()
+
 // DecodeHMAC decodes a base64 HMAC-SHA256 as platforms send it; ok is false
 // for anything else. Nothing is allocated.
 func DecodeHMAC(s string) (sum [sha256.Size]byte, ok bool) {
 	var b [sha256.Size + 3]byte // room for what a 32-byte HMAC's base64 decodes to
-	if base64.StdEncoding.DecodedLen(len(s)) > len(b) {
+	if strictBase64.DecodedLen(len(s)) > len(b) {
 		return sum, false // too long to be one (and Decode would overrun b)
 	}
-	n, err := base64.StdEncoding.Decode(b[:], []byte(s))
+	n, err := strictBase64.Decode(b[:], []byte(s))
 	if err != nil || n != sha256.Size {
 		return sum, false
 	}

@@ -71,18 +71,28 @@ func TestHMACsMatch(t *testing.T) {
 	}
 }
 
-// TestDecodeHMAC: exactly a base64 HMAC-SHA256, nothing shorter, longer or
-// malformed.
+// TestDecodeHMAC: exactly a base64 HMAC-SHA256, nothing shorter, longer,
+// malformed, or spelled with bits past the data in its last character (which
+// a lenient decoder reads as the same HMAC).
 func TestDecodeHMAC(t *testing.T) {
 	want := sha256.Sum256([]byte("x"))
 	enc := base64.StdEncoding.EncodeToString(want[:])
 	got, ok := DecodeHMAC(enc)
 	require.True(t, ok)
 	require.Equal(t, want, got)
-	for _, s := range []string{"", enc[:40], enc + "AAAA", base64.StdEncoding.EncodeToString(append(want[:], 1)), "!" + enc[1:], strings.Repeat("A", 1000)} {
+	for _, s := range []string{"", enc[:40], enc + "AAAA", base64.StdEncoding.EncodeToString(append(want[:], 1)), "!" + enc[1:], strings.Repeat("A", 1000), nonCanonical(enc)} {
 		_, ok := DecodeHMAC(s)
 		require.False(t, ok, s)
 	}
+}
+
+// nonCanonical spells the same bytes as enc, a 32-byte base64 ending in one
+// "=", with a padding bit set in its last character.
+func nonCanonical(enc string) string {
+	last := strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", enc[42])
+	b := []byte(enc)
+	b[42] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[last|1]
+	return string(b)
 }
 
 // TestContentKey checks against SHA-256 over the bytes as the key's
