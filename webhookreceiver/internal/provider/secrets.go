@@ -128,9 +128,9 @@ func (h HMACs) Which(given [][sha256.Size]byte, body []byte, head ...string) int
 }
 
 // strictBase64 refuses an encoding whose last character carries bits past
-// the data: a sender's own encoder never writes one, and signatures are
-// compared as the text they encode (as the platforms' libraries do), so
-// each HMAC has one spelling that verifies.
+// the data: a sender's own encoder never writes one, and Standard Webhooks'
+// reference libraries compare signatures as text, so each HMAC has one
+// spelling that verifies.
 var strictBase64 = base64.StdEncoding.Strict()
 
 // DecodeHMAC decodes a base64 HMAC-SHA256 as platforms send it; ok is false
