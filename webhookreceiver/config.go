@@ -71,9 +71,24 @@ type DedupConfig struct {
 type LifecycleConfig struct {
 	// Timeout closes, as incomplete, a lifecycle open for longer than this.
 	Timeout time.Duration `mapstructure:"timeout"`
+	// Grace is how long a closed lifecycle's spans wait before they are
+	// emitted, so that a delivery the platform retries within it (a
+	// participant's leave after the meeting's end, a start after its end)
+	// still counts; 0 emits at once.
+	Grace time.Duration `mapstructure:"grace"`
 	// MaxOpen bounds the lifecycles kept open: beyond it, the oldest are
 	// closed as incomplete at the next check, whatever their age.
 	MaxOpen int `mapstructure:"max_open"`
+}
+
+// checkEvery is how often expiry runs: often enough that closed spans come
+// out soon after their grace, and what stays open soon after the timeout.
+func (c LifecycleConfig) checkEvery() time.Duration {
+	every := min(c.Timeout/10, time.Minute)
+	if c.Grace > 0 {
+		every = min(every, c.Grace/4)
+	}
+	return max(every, time.Millisecond)
 }
 
 const (
@@ -84,6 +99,7 @@ const (
 	defaultDedupWindow       = 72 * time.Hour
 	defaultDedupMaxKeys      = 1_000_000
 	defaultLifecycleTimeout  = 24 * time.Hour
+	defaultLifecycleGrace    = 30 * time.Second
 	defaultLifecycleMaxOpen  = 100_000
 	defaultBodyBytesInFlight = 64 << 20
 	defaultBodyTimeout       = 5 * time.Second
@@ -110,7 +126,7 @@ func createDefaultConfig() component.Config {
 		MinBodyRate:          defaultMinBodyRate,
 		MaxConnections:       defaultMaxConnections,
 		Dedup:                DedupConfig{Window: defaultDedupWindow, MaxKeys: defaultDedupMaxKeys},
-		Lifecycle:            LifecycleConfig{Timeout: defaultLifecycleTimeout, MaxOpen: defaultLifecycleMaxOpen},
+		Lifecycle:            LifecycleConfig{Timeout: defaultLifecycleTimeout, Grace: defaultLifecycleGrace, MaxOpen: defaultLifecycleMaxOpen},
 	}
 }
 
@@ -131,6 +147,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Lifecycle.Timeout < time.Second {
 		errs = append(errs, errors.New("lifecycle::timeout: must be at least 1s"))
+	}
+	if cfg.Lifecycle.Grace < 0 {
+		errs = append(errs, errors.New("lifecycle::grace: must not be negative"))
 	}
 	if cfg.Lifecycle.MaxOpen <= 0 {
 		errs = append(errs, errors.New("lifecycle::max_open: must be positive"))

@@ -45,20 +45,19 @@ func TestExpiryPanicsAndPermanentRefusals(t *testing.T) {
 
 	t0 := time.Date(2025, 7, 15, 14, 0, 0, 0, time.UTC)
 	start := []provider.Event{{Transitions: []provider.Transition{{Key: "attendee/bot/b1", Name: "attendee.bot", Start: t0}}}}
-	require.NoError(t, r.lifecycle.Apply(translate.Source{Provider: "attendee"}, start, func(ptrace.Traces) error { return nil }))
+	require.NoError(t, r.lifecycle.Apply(translate.Source{Provider: "attendee"}, start, t0, func(ptrace.Traces) error { return nil }))
 	r.now = func() time.Time { return t0.Add(48 * time.Hour) }
 
 	answer = func() error { panic("an exporter's bug") }
-	require.NotPanics(t, func() { r.expire(context.Background()) })
+	require.NotPanics(t, func() { r.expire() })
 	require.Equal(t, 1, logs.FilterMessageSnippet("Panic while expiring lifecycles").Len())
-	require.Equal(t, 1, r.lifecycle.Open(), "still open: tried again at the next check")
+	require.Zero(t, r.lifecycle.Open(), "closed, and handed back: tried again at the next check")
 
 	answer = func() error { return consumererror.NewPermanent(errors.New("malformed for the backend")) }
-	r.expire(context.Background())
-	require.Zero(t, r.lifecycle.Open(), "dropped")
+	r.expire()
 	require.Equal(t, 1, logs.FilterMessageSnippet("refused permanently").Len())
 	metadatatest.AssertEqualReceiverWebhookLifecycleSpansDropped(t, tel, []metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
 
 	answer = func() error { t.Fatal("nothing left to expire"); return nil }
-	r.expire(context.Background())
+	r.expire()
 }

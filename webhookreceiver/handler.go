@@ -288,7 +288,7 @@ func (r *webhookReceiver) deliver(ctx context.Context, rt *route, w http.Respons
 	var took dedup.Signals
 	if send&dedup.Traces != 0 { // before the logs, which take the events' bodies
 		var hasTransitions bool
-		hasTransitions, tracesErr = r.consumeTraces(ctx, rt, events)
+		hasTransitions, tracesErr = r.consumeTraces(ctx, rt, events, d.Received)
 		switch {
 		case tracesErr != nil:
 		case hasTransitions:
@@ -326,14 +326,16 @@ func (r *webhookReceiver) noteHealth(tracesErr, logsErr error) {
 	r.health.set(sourcePipelines, pipelineErr)
 }
 
-// consumeTraces emits the spans the events close and, once the traces
-// pipeline accepted them, moves the lifecycles on. hasTransitions is false
-// when the events have no lifecycle to move: nothing was emitted.
-func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events []provider.Event) (hasTransitions bool, err error) {
+// consumeTraces moves the lifecycles on by the events, received at
+// received, and emits the spans whose grace is over (with no grace, those
+// the events close); the move is kept once the traces pipeline accepted
+// them. hasTransitions is false when the events have no lifecycle to move:
+// nothing was emitted.
+func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events []provider.Event, received time.Time) (hasTransitions bool, err error) {
 	if !slices.ContainsFunc(events, func(ev provider.Event) bool { return len(ev.Transitions) > 0 }) {
 		return false, nil // most events move no lifecycle
 	}
-	return true, r.lifecycle.Apply(rt.src, events, func(spans ptrace.Traces) error {
+	return true, r.lifecycle.Apply(rt.src, events, received, func(spans ptrace.Traces) error {
 		return r.consumeSpans(ctx, "json", spans)
 	})
 }

@@ -104,7 +104,7 @@ func newReceiver(cfg *Config, set receiver.Settings, release func()) (*webhookRe
 		cfg:       cfg,
 		settings:  set,
 		gate:      deliveryGate{store: dedup.NewMemory(cfg.Dedup.Window, cfg.Dedup.MaxKeys, nil), logger: set.Logger},
-		lifecycle: lifecycle.NewTracker(cfg.Lifecycle.Timeout, cfg.Lifecycle.MaxOpen),
+		lifecycle: lifecycle.NewTracker(cfg.Lifecycle.Timeout, cfg.Lifecycle.Grace, cfg.Lifecycle.MaxOpen),
 		budget:    bodyBudget{limit: cfg.MaxBodyBytesInFlight},
 		decoders:  map[string]decompress.Decoder{},
 		now:       time.Now,
@@ -256,9 +256,9 @@ func (r *webhookReceiver) start(ctx context.Context, host component.Host) error 
 			runner.Run(runCtx, func(err error) { r.health.set(runner.platform, err) })
 		}()
 	}
-	// Lifecycles that stayed open past the timeout are closed.
-	every := max(min(r.cfg.Lifecycle.Timeout/10, time.Minute), time.Millisecond)
-	r.repeat(every, func() { r.expire(context.Background()) })
+	// Lifecycles closed are emitted once their grace is over; those that
+	// stayed open past the timeout are closed.
+	r.repeat(r.cfg.Lifecycle.checkEvery(), func() { r.expire() })
 	return nil
 }
 
@@ -306,6 +306,10 @@ func (r *webhookReceiver) openStorage(ctx context.Context, host component.Host) 
 	}
 	return nil
 }
+
+// expireTimeout bounds a sweep's calls to the traces pipeline: well within
+// the lease under which a sweep hands spans over (internal/lifecycle).
+const expireTimeout = 30 * time.Second
 
 // repeat runs do every interval, in a goroutine of its own, until Shutdown.
 func (r *webhookReceiver) repeat(every time.Duration, do func()) {
@@ -383,7 +387,18 @@ func (r *webhookReceiver) Shutdown(ctx context.Context) error {
 // for good is dropped, counted and logged, and the sweep goes on. A panic
 // (a bug, in a consumer or a storage extension) is logged, and the next
 // tick tries again: the collector goes on.
-func (r *webhookReceiver) expire(ctx context.Context) {
+func (r *webhookReceiver) expire() {
+	// The pipeline's call is bounded: a consumer that blocks (a full queue
+	// told to block) must not stall expiry for good; shutdown cuts it short.
+	ctx, cancel := context.WithTimeout(context.Background(), expireTimeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-r.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	defer func() {
 		if p := recover(); p != nil {
 			r.settings.Logger.Error("Panic while expiring lifecycles; trying again at the next check",
@@ -404,7 +419,7 @@ func (r *webhookReceiver) expire(ctx context.Context) {
 		return err
 	})
 	if dropped > 0 {
-		r.telemetry.ReceiverWebhookLifecycleSpansDropped.Add(ctx, int64(dropped))
+		r.telemetry.ReceiverWebhookLifecycleSpansDropped.Add(context.Background(), int64(dropped))
 		r.settings.Logger.Error("Expired lifecycles refused permanently by the traces pipeline; dropped",
 			zap.Int("spans", dropped), zap.Error(refused))
 	}

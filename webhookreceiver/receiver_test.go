@@ -101,10 +101,14 @@ func startReceiverOnClock(t *testing.T, cfg *Config, host component.Host, logsGa
 	return tr
 }
 
+// testConfig is the default configuration on a spare port, but for
+// lifecycle.grace: 0 emits a closed lifecycle's spans with the delivery that
+// closed it, so that a test sees them at once (grace_test.go tests the grace).
 func testConfig(platforms map[string]any) *Config {
 	cfg := createDefaultConfig().(*Config)
 	cfg.NetAddr.Endpoint = "127.0.0.1:0"
 	cfg.HealthPath = "/health"
+	cfg.Lifecycle.Grace = 0
 	cfg.Platforms = platforms
 	return cfg
 }

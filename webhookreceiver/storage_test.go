@@ -3,7 +3,6 @@ package webhookreceiver
 import (
 	"context"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -104,8 +103,9 @@ func TestStorageMustBeAStorageExtension(t *testing.T) {
 }
 
 // The receiver prunes the storage in one walk: delivery keys past the dedup
-// window and records of spans closed longer ago than the lifecycle timeout
-// go; fresh keys and open lifecycles stay.
+// window go, and so do the records that releases before kept beside the
+// lifecycles' groups; fresh keys and groups stay (their tombstones go by
+// expiry).
 func TestPruneDeletesWhatWentStale(t *testing.T) {
 	ctx := context.Background()
 	client := storagetest.NewMapClient()
@@ -120,28 +120,22 @@ func TestPruneDeletesWhatWentStale(t *testing.T) {
 	src := r.routes[0].src
 	plan := func(tr provider.Transition) {
 		accept := func(ptrace.Traces) error { return nil }
-		require.NoError(t, r.lifecycle.Apply(src, []provider.Event{{Type: "t", Transitions: []provider.Transition{tr}}}, accept))
+		require.NoError(t, r.lifecycle.Apply(src, []provider.Event{{Type: "t", Transitions: []provider.Transition{tr}}}, now, accept))
 	}
 
 	require.NoError(t, store.Remember(ctx, "eventsair/old", dedup.Logs))
-	plan(provider.Transition{Key: "closed", Name: "call", Start: now.Add(-time.Minute)})
-	plan(provider.Transition{Key: "closed", Name: "call", End: now})
+	require.NoError(t, client.Set(ctx, "lifecycle/closed/earlier", []byte(now.Format(time.RFC3339Nano))))
 	plan(provider.Transition{Key: "open", Name: "call", Start: now})
-	require.Equal(t, 3, client.Len(), "a dedup entry, a closed record, an open lifecycle")
+	require.Equal(t, 3, client.Len(), "a dedup entry, a record of the release before, a group")
 
-	now = now.Add(time.Hour) // the key's window is over, not the closed record's timeout
+	now = now.Add(time.Hour) // the key's window is over
 	require.NoError(t, store.Remember(ctx, "eventsair/fresh", dedup.Logs))
 	r.prune(client, store)
-	require.Equal(t, 3, client.Len())
-	require.Len(t, client.Keys(func(key string, _ []byte) bool { return strings.HasPrefix(key, "dedup/") }), 1, "the old key's entry went, the fresh one's stays")
-
-	now = now.Add(30*time.Minute + time.Second) // and the closed record's timeout
-	r.prune(client, store)
-	require.Equal(t, 2, client.Len(), "the open lifecycle and the fresh key")
+	require.Equal(t, 2, client.Len(), "the group and the fresh key")
 	seen, err := store.Seen(ctx, "eventsair/fresh")
 	require.NoError(t, err)
 	require.Equal(t, dedup.Logs, seen)
-	next := lifecycle.NewTracker(cfg.Lifecycle.Timeout, cfg.Lifecycle.MaxOpen)
+	next := lifecycle.NewTracker(cfg.Lifecycle.Timeout, cfg.Lifecycle.Grace, cfg.Lifecycle.MaxOpen)
 	require.NoError(t, next.UseStorage(ctx, client, zap.NewNop()))
 	require.Equal(t, 1, next.Open(), "the open lifecycle is loaded by the next process")
 }

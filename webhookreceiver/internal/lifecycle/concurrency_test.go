@@ -146,7 +146,7 @@ func deliver(t *testing.T, tr *Tracker, c *collector, d []provider.Transition) {
 // for every retry.
 func deliverOn(t *testing.T, on func() *Tracker, c *collector, d []provider.Transition) {
 	for {
-		err := on().Apply(src, []provider.Event{ev(d...)}, c.emit)
+		err := on().Apply(src, []provider.Event{ev(d...)}, t0, c.emit)
 		if err == nil || !assert.ErrorIs(t, err, errRefused) {
 			return
 		}
@@ -157,7 +157,7 @@ func deliverOn(t *testing.T, on func() *Tracker, c *collector, d []provider.Tran
 // first, the lives one after the other, and last: the oracle.
 func serialRun(t *testing.T, first []provider.Transition, lives [][][]provider.Transition, last []provider.Transition) []string {
 	serial := &collector{rng: rand.New(rand.NewPCG(0, 0))}
-	oracle := NewTracker(24*time.Hour, 1_000_000)
+	oracle := NewTracker(24*time.Hour, 0, 1_000_000)
 	deliver(t, oracle, serial, first)
 	for _, life := range lives {
 		for _, d := range life {
@@ -181,7 +181,7 @@ func TestConcurrentDeliveriesMatchASerialRun(t *testing.T) {
 	serial := serialRun(t, confStart, append(slices.Clone(lives), shared), confEnd)
 
 	concurrent := &collector{rng: rand.New(rand.NewPCG(19, 2)), refusals: 1.0 / 3}
-	tr := NewTracker(24*time.Hour, 1_000_000)
+	tr := NewTracker(24*time.Hour, 0, 1_000_000)
 	slow := storagetest.SlowClient{Client: storagetest.NewMapClient(), Delay: 100 * time.Microsecond}
 	require.NoError(t, tr.UseStorage(context.Background(), slow, zap.NewNop()))
 	deliver(t, tr, concurrent, confStart)
@@ -224,7 +224,7 @@ func TestConcurrentDeliveriesMatchASerialRun(t *testing.T) {
 // every lifecycle gives one root span, and nothing stays open.
 func TestSweepWhileDeliveriesGoOn(t *testing.T) {
 	const due, senders = 3000, 8
-	tr := NewTracker(time.Hour, 1_000_000)
+	tr := NewTracker(time.Hour, 0, 1_000_000)
 	c := &collector{rng: rand.New(rand.NewPCG(19, 3)), refusals: 0.2}
 	key := func(n int) string { return fmt.Sprint("demo/thing/", n) }
 	for n := range due {
@@ -267,7 +267,7 @@ func TestSweepWhileDeliveriesGoOn(t *testing.T) {
 // by side many times: each takes the roots in the one order of their keys,
 // so none waits for another in a circle, and every root sees every start.
 func TestDeliveriesOfSeveralRootsTakeThemInOneOrder(t *testing.T) {
-	tr := NewTracker(24*time.Hour, 1_000_000)
+	tr := NewTracker(24*time.Hour, 0, 1_000_000)
 	roots := []string{"demo/thing/c", "demo/thing/a", "demo/thing/b"}
 	const rounds = 300
 	var wg sync.WaitGroup
@@ -285,7 +285,7 @@ func TestDeliveriesOfSeveralRootsTakeThemInOneOrder(t *testing.T) {
 					key := fmt.Sprint(root, "/part/", g, "/", i)
 					d = append(d, provider.Transition{Key: key, Root: root, Name: "part", Start: t0})
 				}
-				assert.NoError(t, tr.Apply(src, []provider.Event{ev(d...)}, func(ptrace.Traces) error { return nil }))
+				assert.NoError(t, tr.Apply(src, []provider.Event{ev(d...)}, t0, func(ptrace.Traces) error { return nil }))
 			}
 		}()
 	}

@@ -1,172 +1,190 @@
 package lifecycle
 
-// Expiry: what is open, and the records of what closed, in time order
-// (heap.go), so that a sweep finds what is due without walking everything
-// open, and closes it in batches, each a transaction over its roots.
+// Expiry: the groups in time order of when they are due (heap.go), so that
+// a sweep finds them without walking everything held, and applies the
+// rules' expire to them in batches. A batch is three short transactions,
+// so that no root's lock is held across the pipeline: expire and store
+// what it hands over (sending, under a lease), emit with no lock held, and
+// store how the pipeline answered.
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
 )
 
-// sweepBatch is how many lifecycles one batch of a sweep closes at most,
-// and how many records of closed spans it forgets.
+// sweepBatch is how many groups one batch of a sweep takes at most.
 const sweepBatch = 1000
 
-// put keeps o open under key in the held root h, and its place in time.
-func (t *Tracker) put(h *held, key string, o open) {
-	o.attrs = o.attrs.compact()
-	o.message = strings.Clone(o.message) // a sub-type, decoded: see attrs.go
-	l := h.life
-	e := l.open.get(key)
-	if e == nil {
-		e = &entry{open: o, due: due{at: o.since(), root: h.root, key: key}}
-		l.open.add(e)
-		t.timeMu.Lock()
-		t.opened.push(&e.due)
-		t.timeMu.Unlock()
-		return
-	}
-	e.open = o
-	if at := o.since(); !at.Equal(e.due.at) {
-		t.timeMu.Lock()
-		e.due.at = at
-		t.opened.fix(&e.due)
-		t.timeMu.Unlock()
-	}
-}
-
-// remove forgets what is open under key in l.
-func (t *Tracker) remove(l *life, key string) {
-	e := l.open.get(key)
-	if e == nil {
-		return
-	}
-	l.open.del(key)
-	t.timeMu.Lock()
-	t.opened.remove(&e.due)
-	t.timeMu.Unlock()
-}
-
-// markClosed remembers where the span under key ended.
-func (t *Tracker) markClosed(key string, end time.Time) {
-	t.timeMu.Lock()
-	defer t.timeMu.Unlock()
-	if d := t.closed[key]; d != nil {
-		d.at = end
-		t.ended.fix(d)
-		return
-	}
-	d := &due{at: end, key: key}
-	t.closed[key] = d
-	t.ended.push(d)
-}
-
-// closedAt reports where the span under key ended, if memory remembers it
-// closed (with a storage, also as a read brought it).
-func (t *Tracker) closedAt(key string) (time.Time, bool) {
-	t.timeMu.Lock()
-	defer t.timeMu.Unlock()
-	if d := t.closed[key]; d != nil {
-		return d.at, true
-	}
-	return time.Time{}, false
-}
-
-// forget drops the records of spans closed longer ago than the timeout and,
-// beyond as many as maxOpen, the oldest: at most sweepBatch of them; and
-// the spans unwritten that ended longer ago than the timeout.
-func (t *Tracker) forget(now time.Time) {
-	t.timeMu.Lock()
-	defer t.timeMu.Unlock()
-	for id, end := range t.unwritten { // a retry that late is past coming
-		if t.forgotten(end, now) {
-			delete(t.unwritten, id)
+// Expire applies the rules' expiry at now to the groups due: spans open
+// longer than the timeout close incomplete, closed spans whose grace is
+// over are emitted, tombstones past keeping go; beyond max_open open
+// spans, or as many tombstones, the oldest groups are evicted. It goes in
+// batches, each emitted on its own. A batch that emit refuses for good
+// (consumererror.IsPermanent) would be refused again: it is dropped all the
+// same, counted in dropped, and the sweep goes on. A batch refused
+// otherwise, or whose storage cannot be read or written, stops the sweep:
+// its spans are handed over again at the next one.
+func (t *Tracker) Expire(now time.Time, emit Emit) (dropped int, err error) {
+	t.verifyOpen() // with replicas, max_open counts what the storage has open
+	t.forgetUnsettled(now)
+	// Each batch moves what it picked on (closed, emitted, forgotten) or
+	// stops the sweep; the bound is a guard against a group whose due does
+	// not move, which would otherwise hold the sweep for good.
+	for range 2 + 3*t.groupsHeld()/sweepBatch {
+		picked := t.pick(now)
+		if len(picked) == 0 {
+			return dropped, nil
+		}
+		n, err := t.sweep(now, picked, emit)
+		if dropped += n; err != nil {
+			return dropped, err
 		}
 	}
-	t.nUnwritten.Store(int64(len(t.unwritten)))
-	for range sweepBatch {
-		d := t.ended.top()
-		if d == nil || !t.forgotten(d.at, now) && t.ended.len() <= t.maxOpen {
-			return
-		}
-		t.ended.remove(d)
-		delete(t.closed, d.key)
-	}
-}
-
-// overdue reports whether a sweep at now has work left.
-func (t *Tracker) overdue(now time.Time) bool {
-	t.timeMu.Lock()
-	defer t.timeMu.Unlock()
-	open, ended := t.opened.top(), t.ended.top()
-	return t.opened.len() > t.maxOpen || open != nil && now.Sub(open.at) > t.timeout ||
-		t.ended.len() > t.maxOpen || ended != nil && t.forgotten(ended.at, now)
-}
-
-// expireBatch closes, as one transaction, a batch of the lifecycles open
-// for longer than the timeout at now, and of the oldest beyond maxOpen,
-// marked incomplete and ended at now; once it committed, it forgets the
-// records of closed spans past keeping. A batch that emit refuses for good
-// is committed all the same, and counted in dropped.
-func (t *Tracker) expireBatch(now time.Time, emit Emit) (dropped int, err error) {
-	x := txn{tracker: t}
-	defer x.release() // on every path, a panic's too
-	if err := x.expire(now); err != nil {
-		return 0, err
-	}
-	err = x.apply(emit)
-	if err != nil && consumererror.IsPermanent(err) {
-		dropped, err = x.spans.SpanCount(), x.commit()
-	}
-	if err != nil {
-		return dropped, err
-	}
-	t.forget(now)
 	return dropped, nil
 }
 
-// expire picks a batch, holds its roots and reads them, and plans the spans
-// of what was picked and still is as it was: a delivery may have closed or
-// moved it between the pick and the locks, and, with a storage, another
-// process may have (the read made memory what the storage holds: what it
-// closed is gone, what it moved is no longer due).
-func (x *txn) expire(now time.Time) error {
-	t := x.tracker
+// groupsHeld is how many groups memory holds.
+func (t *Tracker) groupsHeld() int {
 	t.timeMu.Lock()
-	over := t.opened.len() - t.maxOpen // how many more are open than maxOpen
-	picked := t.opened.first(sweepBatch, func(d *due, before int) bool {
-		return now.Sub(d.at) > t.timeout || before < over
-	})
+	defer t.timeMu.Unlock()
+	return t.dues.len()
+}
+
+// picked is a root a sweep takes, and what it does to it.
+type picked struct {
+	root string
+	p    pressure
+}
+
+// pick takes the groups due at now and, beyond the limits, the oldest: as
+// many as are open beyond max_open to evict, as many as tombstones are
+// kept beyond it to trim.
+func (t *Tracker) pick(now time.Time) []picked {
+	t.timeMu.Lock()
+	defer t.timeMu.Unlock()
+	var out []picked
+	at := map[string]int{} // where in out a root is
+	add := func(h *timeline, p pressure, take func(d *due, before int) bool) {
+		for _, d := range h.first(sweepBatch-len(out), take) {
+			if i, ok := at[d.root]; ok {
+				out[i].p = max(out[i].p, p)
+			} else {
+				at[d.root] = len(out)
+				out = append(out, picked{d.root, p})
+			}
+		}
+	}
+	overOpen, overKept := t.nOpen-t.maxOpen, t.nKept-t.maxOpen
+	add(&t.opened, evict, func(_ *due, before int) bool { return before < overOpen })
+	add(&t.kept, trim, func(_ *due, before int) bool { return before < overKept })
+	add(&t.dues, onlyDue, func(d *due, _ int) bool { return !d.at.After(now) })
+	return out
+}
+
+// sweep is one batch: expire and store, emit, settle and store.
+func (t *Tracker) sweep(now time.Time, roots []picked, emit Emit) (dropped int, err error) {
+	x := txn{tracker: t, many: make([]held, len(roots))}
+	pressures := map[string]pressure{}
+	for i, p := range roots {
+		x.many[i].root = p.root
+		pressures[p.root] = p.p
+	}
+	spans, err := func() (spans int, err error) {
+		defer x.release() // on every path, a panic's too
+		if err := x.hold(); err != nil {
+			return 0, err // nothing changed: the batch waits for the next tick
+		}
+		for i := range x.many {
+			h := &x.many[i]
+			h.g, h.out = expire(h.g, now, t.lim, pressures[h.root])
+			h.changed, spans = true, spans+len(h.out)
+		}
+		return spans, x.commit()
+	}()
+	if err != nil || spans == 0 {
+		return 0, err
+	}
+	// The spans are handed over, stored as such: emitted with no lock held.
+	// A panic in the pipeline hands them back, then goes on up.
+	err = func() error {
+		defer func() {
+			if p := recover(); p != nil {
+				_ = t.answered(&x, false)
+				panic(p)
+			}
+		}()
+		return emit(x.traces())
+	}()
+	taken := err == nil || consumererror.IsPermanent(err)
+	if err != nil && taken {
+		dropped, err = spans, nil
+	}
+	if werr := t.answered(&x, taken); werr != nil {
+		return dropped, werr // the lease hands them over again
+	}
+	return dropped, err
+}
+
+// answered stores how the pipeline answered the spans that x handed over.
+func (t *Tracker) answered(x *txn, taken bool) error {
+	y := txn{tracker: t}
+	for i := range x.many {
+		if len(x.many[i].out) > 0 {
+			y.many = append(y.many, held{root: x.many[i].root})
+		}
+	}
+	defer y.release()
+	if err := y.hold(); err != nil {
+		return err
+	}
+	for i := range y.many {
+		h := &y.many[i]
+		h.g, h.changed = settle(h.g, x.holding(h.root).out, taken), true
+		if taken {
+			h.out = x.holding(h.root).out // for unsettle, should the write fail
+		}
+	}
+	return y.commit()
+}
+
+// verifyOpen makes memory's counts the storage's, as far as max_open needs:
+// counted as open, what another replica closed since would make a sweep
+// evict live lifecycles. Beyond max_open, with a storage, it reads back
+// the groups memory holds, batch by batch, until within max_open or done;
+// a batch it cannot read ends it, and the sweep works with memory as it is.
+func (t *Tracker) verifyOpen() {
+	if t.groups == nil || t.Open() <= t.maxOpen {
+		return
+	}
+	t.timeMu.Lock()
+	var roots []held
+	for _, s := range t.dues.s {
+		if s.d != nil {
+			roots = append(roots, held{root: s.d.root})
+		}
+	}
 	t.timeMu.Unlock()
-	x.many = make([]held, 0, len(picked))
-	for _, d := range picked { // a due's root and key never change: read without timeMu
-		x.many = append(x.many, held{root: d.root})
-	}
-	x.many = sortedRoots(x.many)
-	if err := x.hold(nil); err != nil {
-		return err // nothing closed: the batch waits for the next tick
-	}
-	var still []*entry
-	for i, d := range picked {
-		e := x.holding(d.root).life.open.get(d.key)
-		if e != nil && &e.due == d && (i < over || now.Sub(e.since()) > t.timeout) {
-			still = append(still, e)
+	for len(roots) > 0 && t.Open() > t.maxOpen {
+		x := txn{tracker: t, many: roots[:min(len(roots), sweepBatch)]}
+		roots = roots[len(x.many):]
+		if err := func() error { defer x.release(); return x.hold() }(); err != nil {
+			return
 		}
 	}
-	slices.SortFunc(still, func(a, b *entry) int { return strings.Compare(a.due.key, b.due.key) }) // a stable order for those reading the output
-	for _, e := range still {
-		o, key := e.open, e.due.key
-		o.attrs = merged(o.attrs, incomplete)
-		end := now
-		if o.start.IsZero() { // an end whose start never came
-			o.start, end = o.end, o.end
+}
+
+// forgetUnsettled drops the spans of unsettled whose retry is past coming.
+func (t *Tracker) forgetUnsettled(now time.Time) {
+	t.timeMu.Lock()
+	defer t.timeMu.Unlock()
+	for root, rs := range t.unsettled {
+		if rs = slices.DeleteFunc(rs, func(r rec) bool { return now.Sub(maxTime(r.at, r.end)) > t.lim.timeout }); len(rs) == 0 {
+			delete(t.unsettled, root)
+		} else {
+			t.unsettled[root] = rs
 		}
-		x.closeSpan(key, o, end, o.failed, o.message)
-		x.holding(e.due.root).change(key, nil)
 	}
-	return nil
+	t.anyUnsettled.Store(len(t.unsettled) > 0)
 }

@@ -42,20 +42,20 @@ func TestUnreadableStorageRefusesTheDelivery(t *testing.T) {
 	client := &flaky{MapClient: storagetest.NewMapClient()}
 	tr := storedTracker(t, client)
 	start := []provider.Event{ev(provider.Transition{Key: root, Name: "thing", Start: t0})}
-	require.NoError(t, tr.Apply(src, start, func(ptrace.Traces) error { return nil }))
+	require.NoError(t, tr.Apply(src, start, t0, func(ptrace.Traces) error { return nil }))
 	before := client.Keys(func(string, []byte) bool { return true })
 
 	end := []provider.Event{ev(provider.Transition{Key: root, Name: "thing", End: t0.Add(time.Hour)})}
 	emitted := 0
 	emit := func(td ptrace.Traces) error { emitted += td.SpanCount(); return nil }
 	client.down.Store(true)
-	require.ErrorIs(t, tr.Apply(src, end, emit), ErrStorage)
+	require.ErrorIs(t, tr.Apply(src, end, t0, emit), ErrStorage)
 	require.Zero(t, emitted)
 	require.Equal(t, int32(1), client.calls.Load(), "one read, and no write")
 	client.down.Store(false)
 	require.Equal(t, before, client.Keys(func(string, []byte) bool { return true }))
 
-	require.NoError(t, tr.Apply(src, end, emit), "the retry, the lifecycle's lock released")
+	require.NoError(t, tr.Apply(src, end, t0, emit), "the retry, the lifecycle's lock released")
 	require.Equal(t, 1, emitted)
 }
 
@@ -63,7 +63,7 @@ func TestUnreadableStorageRefusesTheDelivery(t *testing.T) {
 func TestUnreadableStorageDelaysExpiry(t *testing.T) {
 	client := &flaky{MapClient: storagetest.NewMapClient()}
 	tr := storedTracker(t, client)
-	require.NoError(t, tr.Apply(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", Start: t0})}, func(ptrace.Traces) error { return nil }))
+	require.NoError(t, tr.Apply(src, []provider.Event{ev(provider.Transition{Key: root, Name: "thing", Start: t0})}, t0, func(ptrace.Traces) error { return nil }))
 	emitted := 0
 	emit := func(td ptrace.Traces) error { emitted += td.SpanCount(); return nil }
 	client.down.Store(true)
@@ -85,13 +85,13 @@ func TestPanicReleasesTheLifecycle(t *testing.T) {
 	tr := storedTracker(t, client)
 	events := []provider.Event{ev(provider.Transition{Key: root, Name: "thing", Start: t0, End: t0.Add(time.Minute)})}
 	require.Panics(t, func() {
-		_ = tr.Apply(src, events, func(ptrace.Traces) error { panic("exporter bug") })
+		_ = tr.Apply(src, events, t0, func(ptrace.Traces) error { panic("exporter bug") })
 	})
 	client.panics.Store(true)
-	require.Panics(t, func() { _ = tr.Apply(src, events, func(ptrace.Traces) error { return nil }) })
+	require.Panics(t, func() { _ = tr.Apply(src, events, t0, func(ptrace.Traces) error { return nil }) })
 	client.panics.Store(false)
 	done := make(chan error, 1)
-	go func() { done <- tr.Apply(src, events, func(ptrace.Traces) error { return nil }) }()
+	go func() { done <- tr.Apply(src, events, t0, func(ptrace.Traces) error { return nil }) }()
 	select {
 	case err := <-done:
 		require.NoError(t, err)

@@ -68,20 +68,20 @@ func TestFailedWriteIsRefusedAndResurrectsNothing(t *testing.T) {
 	client := &unwritable{MapClient: storagetest.NewMapClient()}
 	tr := storedTracker(t, client)
 	spans := spanCounter{}
-	require.NoError(t, tr.Apply(src, []provider.Event{ev(botStart), ev(guestIn)}, spans.emit))
+	require.NoError(t, tr.Apply(src, []provider.Event{ev(botStart), ev(guestIn)}, t0, spans.emit))
 
 	client.down.Store(true)
-	require.ErrorIs(t, tr.Apply(src, []provider.Event{ev(botEnd)}, spans.emit), ErrStorage, "answered 503")
+	require.ErrorIs(t, tr.Apply(src, []provider.Event{ev(botEnd)}, t0, spans.emit), ErrStorage, "answered 503")
 	require.Equal(t, 2, tr.Open(), "memory stays as the storage is")
 	client.down.Store(false)
-	require.NoError(t, tr.Apply(src, []provider.Event{ev(botEnd)}, spans.emit), "the platform's retry")
+	require.NoError(t, tr.Apply(src, []provider.Event{ev(botEnd)}, t0, spans.emit), "the platform's retry")
 	require.Zero(t, tr.Open())
 
-	require.NoError(t, tr.Apply(src, []provider.Event{ev(guestOut)}, spans.emit), "a late event under the bot")
+	require.NoError(t, tr.Apply(src, []provider.Event{ev(guestOut)}, t0, spans.emit), "a late event under the bot")
 	require.NoError(t, expireErr(tr, t0.Add(48*time.Hour), spans.emit))
 	require.Zero(t, tr.Open())
 	require.Equal(t, spanCounter{"bot": 1, "guest": 1}, spans, "emitted by the refused end, not again by its retry, nor by the timeout")
-	require.Empty(t, tr.unwritten, "the retry's write forgot them")
+	require.Empty(t, tr.unsettled, "the retry's write forgot them")
 	require.Empty(t, client.Keys(func(k string, _ []byte) bool { return k == groupPrefix+botStart.Key }), "nothing open in the storage")
 }
 
@@ -91,7 +91,7 @@ func TestFailedExpiryWriteEmitsOnce(t *testing.T) {
 	client := &unwritable{MapClient: storagetest.NewMapClient()}
 	tr := storedTracker(t, client)
 	spans := spanCounter{}
-	require.NoError(t, tr.Apply(src, []provider.Event{ev(botStart)}, spans.emit))
+	require.NoError(t, tr.Apply(src, []provider.Event{ev(botStart)}, t0, spans.emit))
 	client.down.Store(true)
 	require.ErrorIs(t, expireErr(tr, t0.Add(48*time.Hour), spans.emit), ErrStorage)
 	require.Equal(t, 1, tr.Open())
@@ -99,34 +99,34 @@ func TestFailedExpiryWriteEmitsOnce(t *testing.T) {
 	require.NoError(t, expireErr(tr, t0.Add(49*time.Hour), spans.emit))
 	require.Zero(t, tr.Open())
 	require.Equal(t, spanCounter{"bot": 1}, spans)
-	require.Empty(t, tr.unwritten)
+	require.Empty(t, tr.unsettled)
 }
 
 // 2. An end that arrives after its span was closed (a guest's leave,
 // refused and retried after the bot's end closed the guest) is a log, not
 // a second span, here and on a replica that reads the close from the
-// storage. An end after the close is a later stay's, and waits as before.
+// storage. An end after the close belongs to the same stay: the latest
+// started before it.
 func TestLateEndOfAClosedSpan(t *testing.T) {
 	for _, replica := range []bool{false, true} {
 		t.Run(fmt.Sprint("replica ", replica), func(t *testing.T) {
 			client := storagetest.NewMapClient()
 			tr := storedTracker(t, client)
 			spans := spanCounter{}
-			require.NoError(t, tr.Apply(src, []provider.Event{ev(botStart), ev(guestIn), ev(botEnd)}, spans.emit))
+			require.NoError(t, tr.Apply(src, []provider.Event{ev(botStart), ev(guestIn), ev(botEnd)}, t0, spans.emit))
 			require.Equal(t, spanCounter{"bot": 1, "guest": 1}, spans)
 			late := tr
 			if replica {
 				late = storedTracker(t, client)
 			}
-			require.NoError(t, late.Apply(src, []provider.Event{ev(guestOut)}, spans.emit))
+			require.NoError(t, late.Apply(src, []provider.Event{ev(guestOut)}, t0, spans.emit))
 			require.Zero(t, late.Open(), "nothing waits")
-			require.NoError(t, expireErr(late, t0.Add(48*time.Hour), spans.emit))
-			require.Equal(t, spanCounter{"bot": 1, "guest": 1}, spans, "no second guest span")
-
 			after := guestOut
 			after.End = botEnd.End.Add(time.Minute)
-			require.NoError(t, late.Apply(src, []provider.Event{ev(after)}, spans.emit))
-			require.Equal(t, 1, late.Open(), "a later stay's end waits for its start")
+			require.NoError(t, late.Apply(src, []provider.Event{ev(after)}, t0, spans.emit))
+			require.Zero(t, late.Open(), "an end after the bot's: the stay the bot's end closed")
+			require.NoError(t, expireErr(late, t0.Add(48*time.Hour), spans.emit))
+			require.Equal(t, spanCounter{"bot": 1, "guest": 1}, spans, "no second guest span")
 		})
 	}
 }
@@ -134,9 +134,9 @@ func TestLateEndOfAClosedSpan(t *testing.T) {
 // 3. A batch the pipeline refuses for good is dropped and counted, and the
 // sweep goes on with the others; a refusal for now stops it.
 func TestPermanentlyRefusedExpiryIsDropped(t *testing.T) {
-	tr := NewTracker(time.Hour, 1<<20)
+	tr := NewTracker(time.Hour, 0, 1<<20)
 	for i := range sweepBatch + 500 {
-		require.NoError(t, tr.Apply(src, []provider.Event{ev(provider.Transition{Key: fmt.Sprint("demo/bot/", i), Name: "bot", Start: t0})}, spanCounter{}.emit))
+		require.NoError(t, tr.Apply(src, []provider.Event{ev(provider.Transition{Key: fmt.Sprint("demo/bot/", i), Name: "bot", Start: t0})}, t0, spanCounter{}.emit))
 	}
 	spans, calls := spanCounter{}, 0
 	emit := func(td ptrace.Traces) error {
@@ -151,11 +151,16 @@ func TestPermanentlyRefusedExpiryIsDropped(t *testing.T) {
 	require.Equal(t, spanCounter{"bot": 500}, spans, "the rest expired")
 	require.Zero(t, tr.Open())
 
-	require.NoError(t, tr.Apply(src, []provider.Event{ev(provider.Transition{Key: "demo/bot/another", Name: "bot", Start: t0})}, spans.emit))
+	require.NoError(t, tr.Apply(src, []provider.Event{ev(provider.Transition{Key: "demo/bot/another", Name: "bot", Start: t0})}, t0, spans.emit))
 	dropped, err = tr.Expire(t0.Add(3*time.Hour), func(ptrace.Traces) error { return errors.New("memory_limiter") })
 	require.Error(t, err)
 	require.Zero(t, dropped)
-	require.Equal(t, 1, tr.Open(), "kept for the next sweep")
+	require.Zero(t, tr.Open(), "closed all the same: max_open holds whatever the pipeline answers")
+	require.Equal(t, spanCounter{"bot": 500}, spans)
+	dropped, err = tr.Expire(t0.Add(3*time.Hour), spans.emit)
+	require.NoError(t, err)
+	require.Zero(t, dropped)
+	require.Equal(t, spanCounter{"bot": 501}, spans, "emitted by the next sweep")
 }
 
 // 4. A panic while a sweep plans (a storage extension's bug) lets the roots
@@ -163,12 +168,12 @@ func TestPermanentlyRefusedExpiryIsDropped(t *testing.T) {
 func TestPanicWhileExpiringReleasesTheRoots(t *testing.T) {
 	client := &flaky{MapClient: storagetest.NewMapClient()}
 	tr := storedTracker(t, client)
-	require.NoError(t, tr.Apply(src, []provider.Event{ev(botStart)}, spanCounter{}.emit))
+	require.NoError(t, tr.Apply(src, []provider.Event{ev(botStart)}, t0, spanCounter{}.emit))
 	client.panics.Store(true)
 	require.Panics(t, func() { _, _ = tr.Expire(t0.Add(48*time.Hour), spanCounter{}.emit) })
 	client.panics.Store(false)
 	done := make(chan error, 1)
-	go func() { done <- tr.Apply(src, []provider.Event{ev(botEnd)}, spanCounter{}.emit) }()
+	go func() { done <- tr.Apply(src, []provider.Event{ev(botEnd)}, t0, spanCounter{}.emit) }()
 	select {
 	case err := <-done:
 		require.NoError(t, err)
@@ -188,10 +193,10 @@ func TestMaxOpenCountsTheStorage(t *testing.T) {
 	spans := spanCounter{}
 	bot := func(n int) string { return fmt.Sprint("demo/bot/", n) }
 	for n := range 4 {
-		require.NoError(t, a.Apply(src, []provider.Event{ev(provider.Transition{Key: bot(n), Name: "bot", Start: t0.Add(time.Duration(n) * time.Minute)})}, spans.emit))
+		require.NoError(t, a.Apply(src, []provider.Event{ev(provider.Transition{Key: bot(n), Name: "bot", Start: t0.Add(time.Duration(n) * time.Minute)})}, t0, spans.emit))
 	}
 	for _, n := range []int{2, 3} {
-		require.NoError(t, b.Apply(src, []provider.Event{ev(provider.Transition{Key: bot(n), Name: "bot", End: t0.Add(10 * time.Minute)})}, spans.emit))
+		require.NoError(t, b.Apply(src, []provider.Event{ev(provider.Transition{Key: bot(n), Name: "bot", End: t0.Add(10 * time.Minute)})}, t0, spans.emit))
 	}
 	require.Equal(t, spanCounter{"bot": 2}, spans)
 	require.Equal(t, 4, a.Open(), "a has not seen them end")
@@ -200,7 +205,7 @@ func TestMaxOpenCountsTheStorage(t *testing.T) {
 	require.Equal(t, spanCounter{"bot": 2}, spans, "no live bot cut for max_open")
 	require.Equal(t, 2, a.Open())
 
-	require.NoError(t, a.Apply(src, []provider.Event{ev(provider.Transition{Key: bot(9), Name: "bot", Start: t0.Add(30 * time.Minute)})}, spans.emit))
+	require.NoError(t, a.Apply(src, []provider.Event{ev(provider.Transition{Key: bot(9), Name: "bot", Start: t0.Add(30 * time.Minute)})}, t0, spans.emit))
 	require.NoError(t, expireErr(a, t0.Add(31*time.Minute), spans.emit))
 	require.Equal(t, spanCounter{"bot": 3}, spans, "really over max_open: the oldest is closed")
 	require.Equal(t, 2, a.Open())

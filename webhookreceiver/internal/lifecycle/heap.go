@@ -5,7 +5,7 @@ package lifecycle
 // sift reads a few lines of that array per level instead of two dues
 // scattered over the heap, and has half the levels of a binary one.
 //
-// A removal leaves its place empty rather than sifting: most lifecycles end
+// A removal leaves its place empty rather than sifting: most groups change
 // well before they are due, and a removal then costs one write. Empty
 // places go when they come to the top, or all at once when they outnumber
 // the dues.
@@ -15,12 +15,12 @@ import (
 	"time"
 )
 
-// due is a place in a heap: an open span by the time it dates from, or the
-// record of a closed span by its end. Its root and key never change.
+// due is a place in a heap: a root's group, by when expiry next has to do
+// with it.
 type due struct {
-	at        time.Time
-	root, key string // root is "" for a closed record
-	i         int    // its index in the heap, -1 once out
+	at   time.Time
+	root string
+	i    int // its index in the heap, -1 once out
 }
 
 // slot is a due in the heap, with what orders it.

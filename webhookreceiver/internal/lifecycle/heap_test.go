@@ -21,7 +21,7 @@ func TestTimelineKeepsTimeOrder(t *testing.T) {
 	for i := range 30000 {
 		switch r := rng.IntN(10); {
 		case r < 6 && i < 15000 || len(live) == 0: // then mostly removals
-			d := &due{at: at(), key: fmt.Sprint(i)}
+			d := &due{at: at(), root: fmt.Sprint(i)}
 			h.push(d)
 			live[d] = true
 		case r < 8:
@@ -53,7 +53,7 @@ func TestTimelineKeepsTimeOrder(t *testing.T) {
 		}
 	}
 	for i := range 5 {
-		h.push(&due{at: at(), key: fmt.Sprint("more", i)})
+		h.push(&due{at: at(), root: fmt.Sprint("more", i)})
 	}
 	before := h.first(10, func(d *due, n int) bool { return n < 3 })
 	require.Len(t, before, 3, "first stops where take says no")

@@ -1,9 +1,9 @@
 package lifecycle
 
-// The per-root index: what is open, grouped by root (a bot and its states,
-// participants and utterances), each group behind a lock of its own that a
-// transaction (txn.go) holds from its read to its commit, across its emit
-// and storage calls. The map from root to group is split in shards, whose
+// The per-root index: each root's group in memory (a bot and its states,
+// participants and utterances), behind a lock of its own that a
+// transaction (txn.go) holds from its read to its commit, across a
+// delivery's emit and its storage calls (a sweep emits with none held). The map from root to group is split in shards, whose
 // locks are held only to find, make or drop a group.
 //
 // The lock order, for deliveries, sweeps and the max_open check alike:
@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
 )
 
 type index struct {
@@ -29,25 +31,27 @@ type shard struct {
 	lives map[string]*life
 }
 
-// life is one root's lifecycle: its own open span and its children's.
+// life is one root's group in memory.
 type life struct {
-	mu   sync.Mutex // held by the one delivery, or sweep, applying to this root
-	refs int        // guarded by the shard's mu: who holds or waits for mu
-	open openSet    // guarded by mu
+	mu   sync.Mutex       // held by the one delivery, or sweep, applying to this root
+	refs int              // guarded by the shard's mu: who holds or waits for mu
+	src  translate.Source // guarded by mu: who sent the root's events
+	g    group            // guarded by mu
+	// Its places in the Tracker's heaps, guarded by Tracker.timeMu.
+	due    due // by when expiry has to do with it
+	opened due // by its oldest open span, while it has one
+	kept   due // by its oldest tombstone, while it has one
 }
 
-// entry is an open span and its place in the expiry heap.
-type entry struct {
-	open     // guarded by its life's mu
-	due  due // guarded by Tracker.timeMu; its time is written under both
-}
-
-// held is a root that a delivery (or a sweep) holds, with the changes it
-// plans to it.
+// held is a root that a transaction holds, its group as the transaction
+// changed it, and the spans that came out of it.
 type held struct {
 	root    string
 	life    *life
-	changes map[string]*open // key -> new state; nil closes it (made on first use)
+	src     translate.Source
+	g       group
+	out     []rec
+	changed bool
 }
 
 // lives is where dropped lives wait to serve another root: most roots a
@@ -75,6 +79,7 @@ func (ix *index) hold(roots []held) {
 		l := s.lives[roots[i].root]
 		if l == nil {
 			l = lives.Get().(*life)
+			l.due.i, l.opened.i, l.kept.i = -1, -1, -1
 			s.lives[roots[i].root] = l
 		}
 		l.refs++
@@ -96,13 +101,14 @@ func (ix *index) release(roots []held) {
 		s := ix.shard(roots[i].root)
 		s.mu.Lock()
 		l.refs--
-		drop := l.refs == 0 && l.open.len() == 0
+		drop := l.refs == 0 && len(l.g.recs) == 0
 		if drop {
 			delete(s.lives, roots[i].root)
 		}
 		s.mu.Unlock()
 		l.mu.Unlock()
 		if drop {
+			*l = life{g: group{recs: l.g.recs[:0]}} // its array serves the next root
 			lives.Put(l)
 		}
 	}

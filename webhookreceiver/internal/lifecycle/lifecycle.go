@@ -1,13 +1,15 @@
 // Package lifecycle turns the lifecycle transitions carried by events into
-// spans: it keeps what is open, and emits a span when it closes. What is
-// open is grouped by root (index.go), kept in memory or a storage extension
-// shared by replicas (storage.go, record.go), and changed by transactions
-// over held roots (txn.go): a delivery's plan (plan.go) or a batch of
-// expiry (expiry.go), which finds what is due at the top of a heap (heap.go).
+// spans. The rules are one pure function over one root's group (rules.go);
+// around it, plumbing: the roots' locks (index.go), where groups are kept
+// (memory, or a storage extension: storage.go, record.go), the transaction
+// that loads a group, applies the rules, emits and stores (txn.go), and
+// expiry, which finds the groups due at the top of a heap (heap.go,
+// expiry.go).
 package lifecycle
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,13 +23,9 @@ import (
 // AttrIncomplete marks a span whose start or end was never seen.
 const AttrIncomplete = "webhook.lifecycle.incomplete"
 
-// incomplete is merged into such spans; shared, as attrs never change.
-var incomplete = attrs{kv: []attr{{AttrIncomplete, "true"}}}
-
-// open is a span that started and has not ended yet, or (start zero) an
-// end that arrived before its start and waits for it.
+// open is a span's data: its name, times, attributes and, for a root, its
+// timeline's phases.
 type open struct {
-	src      translate.Source
 	root     string // "" for a root
 	name     string
 	start    time.Time
@@ -36,7 +34,7 @@ type open struct {
 	attrs    attrs
 	steps    []step // a root's timeline phases, in time order
 
-	end     time.Time // set while the end waits for its start
+	end     time.Time
 	failed  bool
 	message string
 }
@@ -57,64 +55,96 @@ type step struct {
 	attrs attrs
 }
 
-// Tracker keeps the open lifecycles in memory. Its zero value is not usable:
-// use NewTracker.
+// Tracker keeps the lifecycles' groups. Its zero value is not usable: use
+// NewTracker.
 type Tracker struct {
-	index *index // what is open, by root, and the roots' locks
+	index *index // the groups in memory, by root, and the roots' locks
 
-	// timeMu guards the heaps, the records below and the dues in them; it
-	// is held for a moment, never across a call out.
+	// timeMu guards dues, the counts and unsettled; it is held for a
+	// moment, never across a call out.
 	timeMu sync.Mutex
-	opened timeline // what is open, oldest first: its length is how many
-	// closed remembers, for the timeout, where each emitted span ended: a
-	// start or end of it arriving late changes nothing. ended holds the same
-	// records, oldest first.
-	closed map[string]*due
-	ended  timeline
-	// unwritten holds the spans emitted by commits whose write failed
-	// (unwritten.go), with their ends; nUnwritten, its length, is read
-	// without timeMu.
-	unwritten  map[string]time.Time
-	nUnwritten atomic.Int64
+	dues   timeline // every group that holds anything, by when expiry has to do with it
+	opened timeline // the groups with spans open, by the oldest: evicted first beyond max_open
+	kept   timeline // the groups with tombstones, by the oldest: trimmed first beyond max_open
+	nOpen  int      // spans open (or waiting for their start)
+	nKept  int      // tombstones
+	// unsettled holds, by root, the spans emitted by a transaction whose
+	// write then failed: the storage does not know them emitted, so the
+	// next transaction on the root is told (txn.hold).
+	unsettled map[string][]rec
+	// anyUnsettled is whether unsettled holds anything, read without timeMu.
+	anyUnsettled atomic.Bool
 
-	timeout time.Duration
+	lim     limits
 	maxOpen int // beyond it, Expire closes the oldest whatever their age
 
-	// groups keeps what is open for good: nil for memory, or with
+	// groups is where groups are kept for good: nil for memory, or with
 	// UseStorage (before the first delivery) the storage (storage.go).
 	groups *storageGroups
 }
 
 // NewTracker returns a Tracker that closes, as incomplete, what stays open
-// longer than timeout, and the oldest of what is open beyond maxOpen.
-func NewTracker(timeout time.Duration, maxOpen int) *Tracker {
-	return &Tracker{index: newIndex(), closed: map[string]*due{}, timeout: timeout, maxOpen: maxOpen}
+// longer than timeout, and the oldest of what is open beyond maxOpen; a
+// closed span is emitted once grace has passed.
+func NewTracker(timeout, grace time.Duration, maxOpen int) *Tracker {
+	return &Tracker{
+		index:   newIndex(),
+		lim:     limits{timeout: timeout, grace: grace, lease: lease},
+		maxOpen: maxOpen,
+	}
 }
+
+// lease is how long a span a sweep handed to the pipeline stays handed
+// over: past it with no answer written (the process died), any sweep hands
+// it over again. Longer than a sweep's pipeline call and storage calls.
+const lease = 2 * time.Minute
 
 // Open returns how many lifecycles are open.
 func (t *Tracker) Open() int {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
-	return t.opened.len()
+	return t.nOpen
 }
 
 // Emit hands spans to the traces pipeline; nil is their acceptance.
 type Emit func(spans ptrace.Traces) error
 
-// Apply moves the lifecycles by the events' transitions: it emits the spans
-// they close and, only once emit accepted them, changes what is open, so
-// that a refused delivery, retried by its platform, closes its spans again.
-// The three are one transaction on the roots the events touch (txn.go):
-// two deliveries of one lifecycle planned side by side would each miss the
-// other. emit is not called when nothing closes. Spans take their times
-// from the events, not from their arrival.
-func (t *Tracker) Apply(src translate.Source, events []provider.Event, emit Emit) error {
-	p := plan{txn: txn{tracker: t}, src: src} // on the stack: gone once applied
-	defer p.release()
-	if err := p.fill(events); err != nil {
+// Apply moves the lifecycles by the events' transitions, which arrived at
+// now, as one transaction on the roots they touch (txn.go): it emits the
+// spans whose grace is over and, only once emit accepted them, stores what
+// changed, so that a refused delivery, retried by its platform, does it
+// all again. emit is not called when nothing is to be emitted. Spans take
+// their times from the events, not from their arrival.
+func (t *Tracker) Apply(src translate.Source, events []provider.Event, now time.Time, emit Emit) error {
+	x := txn{tracker: t}
+	defer x.release()
+	for i := range events {
+		for j := range events[i].Transitions {
+			x.add(rootOf(&events[i].Transitions[j]))
+		}
+	}
+	if err := x.hold(); err != nil {
 		return err
 	}
-	return p.apply(emit)
+	for i := range events {
+		for j := range events[i].Transitions {
+			tr := &events[i].Transitions[j]
+			h := x.holding(rootOf(tr))
+			if len(h.g.recs) == 0 {
+				h.src = src
+			}
+			var out []rec
+			h.g, out = apply(h.g, moveOf(tr), now, t.lim)
+			h.out, h.changed = append(h.out, out...), true
+		}
+	}
+	if spans := x.traces(); spans.SpanCount() > 0 {
+		if err := emit(spans); err != nil {
+			return err
+		}
+	}
+	x.settle(true)
+	return x.commit()
 }
 
 // ErrStorage refuses a delivery whose lifecycles could not be read from,
@@ -122,21 +152,18 @@ func (t *Tracker) Apply(src translate.Source, events []provider.Event, emit Emit
 // happened. It is retryable: nothing changed.
 var ErrStorage = errors.New("the lifecycles' storage could not be read or written, retry later")
 
-// Expire emits, marked incomplete and ended at now, the lifecycles open for
-// longer than the timeout (and the oldest beyond maxOpen), and forgets them
-// once emit accepted them; see Apply. It goes in batches, each emitted on
-// its own. A batch that emit refuses for good (consumererror.IsPermanent)
-// would be refused again: it is forgotten all the same, counted in
-// dropped, and the sweep goes on. A batch refused otherwise, or whose
-// storage cannot be read or written, stops the sweep: it is tried again at
-// the next one, and spans it already emitted are not emitted again.
-func (t *Tracker) Expire(now time.Time, emit Emit) (dropped int, err error) {
-	t.verifyOpen() // with replicas, max_open counts what the storage has open
-	for more := true; more; more = t.overdue(now) {
-		n, err := t.expireBatch(now, emit)
-		if dropped += n; err != nil {
-			return dropped, err
-		}
+// rootOf is the root whose group a transition changes.
+func rootOf(tr *provider.Transition) string {
+	if tr.Root != "" {
+		return tr.Root
 	}
-	return dropped, nil
+	return tr.Key
+}
+
+func moveOf(tr *provider.Transition) move {
+	return move{
+		key: tr.Key, root: tr.Root, name: tr.Name, start: tr.Start, end: tr.End, step: tr.Step,
+		perStart: tr.PerStart, withRoot: tr.EndsWithRoot, failed: tr.Failed, message: strings.Clone(tr.Message), // a sub-type, decoded: see attrs.go
+		attrs: mapAttrs(tr.Attributes),
+	}
 }

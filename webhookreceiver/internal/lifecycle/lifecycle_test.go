@@ -20,35 +20,37 @@ var (
 	t0  = time.Date(2025, 7, 15, 14, 0, 0, 0, time.UTC)
 )
 
-// plan returns the spans that events close, without changing what is open;
-// commit applies the events' transitions: Apply's two steps apart, so that
-// a test can look between them.
+// errLook refuses what a test only looks at.
+var errLook = errors.New("looked at, not taken")
+
+// plan returns the spans that events close at t0, without changing
+// anything (the pipeline refuses them); commit applies them, the pipeline
+// taking them: Apply refused, then retried.
 func (t *Tracker) plan(src translate.Source, events []provider.Event) (spans ptrace.Traces, commit func()) {
-	p := &plan{txn: txn{tracker: t}, src: src}
-	if err := p.fill(events); err != nil {
+	spans = ptrace.NewTraces()
+	err := t.Apply(src, events, t0, func(td ptrace.Traces) error { td.CopyTo(spans); return errLook })
+	if err != nil && !errors.Is(err, errLook) {
 		panic(err) // the tests that plan use no storage, or one that answers
 	}
-	return p.traces(), func() {
-		defer p.release()
-		if err := p.commit(); err != nil {
+	return spans, func() {
+		if err := t.Apply(src, events, t0, func(ptrace.Traces) error { return nil }); err != nil {
 			panic(err)
 		}
 	}
 }
 
-// expire is one batch of Expire with its two steps apart: the spans, and
-// the commit that forgets them.
+// expire is what Expire at now emits, the pipeline refusing it; commit
+// expires again, the pipeline taking it.
 func (t *Tracker) expire(now time.Time) (spans ptrace.Traces, commit func()) {
-	s := &txn{tracker: t}
-	if err := s.expire(now); err != nil {
+	spans = ptrace.NewTraces()
+	_, err := t.Expire(now, func(td ptrace.Traces) error { td.CopyTo(spans); return errLook })
+	if err != nil && !errors.Is(err, errLook) {
 		panic(err)
 	}
-	return s.traces(), func() {
-		defer s.release()
-		if err := s.commit(); err != nil {
+	return spans, func() {
+		if _, err := t.Expire(now, func(ptrace.Traces) error { return nil }); err != nil {
 			panic(err)
 		}
-		t.forget(now)
 	}
 }
 
@@ -66,10 +68,9 @@ func only(t *testing.T, td ptrace.Traces) ptrace.Span {
 }
 
 func TestStartThenEnd(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "demo.thing", Start: t0, Attributes: map[string]string{"a": "1"}})})
 	require.Equal(t, 0, spans.SpanCount())
-	require.Equal(t, 0, tr.Open(), "nothing changes before commit")
 	commit()
 	require.Equal(t, 1, tr.Open())
 
@@ -91,7 +92,7 @@ func TestStartThenEnd(t *testing.T) {
 }
 
 func TestChildSpan(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	key := root + "/part/7"
 	spans, _ := tr.plan(src, []provider.Event{
 		ev(provider.Transition{Key: key, Root: root, Name: "demo.part", Start: t0}),
@@ -105,7 +106,7 @@ func TestChildSpan(t *testing.T) {
 }
 
 func TestLateStartMovesStartEarlier(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	_, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0.Add(time.Minute)})})
 	commit()
 	_, commit = tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0})})
@@ -117,7 +118,7 @@ func TestLateStartMovesStartEarlier(t *testing.T) {
 // An end that arrives before its start waits for it: the pair is one
 // complete span, built from the events' times.
 func TestEndBeforeStartWaitsForIt(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(time.Minute), Failed: true, Message: "m"})})
 	require.Equal(t, 0, spans.SpanCount())
 	commit()
@@ -134,7 +135,7 @@ func TestEndBeforeStartWaitsForIt(t *testing.T) {
 
 // An end whose start never comes is emitted at the timeout, marked.
 func TestEndWithoutStartIsIncompleteAtTimeout(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	_, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0})})
 	commit()
 	spans, _ := tr.expire(t0.Add(30 * time.Minute))
@@ -148,22 +149,22 @@ func TestEndWithoutStartIsIncompleteAtTimeout(t *testing.T) {
 	require.Equal(t, 0, tr.Open())
 }
 
-// A waiting end followed by the start of a later stay: the end is emitted
-// alone and marked, the new stay opens.
+// A waiting end followed by a start after it (a span of one key has one
+// ID, so no second span): one span, of no length, at the end.
 func TestWaitingEndThenLaterStart(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	_, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0})})
 	commit()
 	spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0.Add(time.Minute)})})
 	s := only(t, spans)
-	require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
+	require.Equal(t, pcommon.NewTimestampFromTime(t0), s.StartTimestamp())
 	require.Equal(t, pcommon.NewTimestampFromTime(t0), s.EndTimestamp())
 	commit()
-	require.Equal(t, 1, tr.Open())
+	require.Zero(t, tr.Open())
 }
 
 func TestExpire(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	_, commit := tr.plan(src, []provider.Event{
 		ev(provider.Transition{Key: root, Name: "n", Start: t0}),
 		ev(provider.Transition{Key: "demo/thing/2", Name: "n", Start: t0.Add(30 * time.Minute)}),
@@ -175,15 +176,17 @@ func TestExpire(t *testing.T) {
 	require.Equal(t, traceID, s.TraceID())
 	require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
 	require.Equal(t, pcommon.NewTimestampFromTime(t0.Add(time.Hour+time.Second)), s.EndTimestamp())
-	require.Equal(t, 2, tr.Open(), "kept until the expired spans were accepted")
+	require.Equal(t, 1, tr.Open(), "closed, refused or not: it waits to be emitted, not open")
 	commit()
 	require.Equal(t, 1, tr.Open())
+	again, _ := tr.expire(t0.Add(time.Hour + time.Second))
+	require.Zero(t, again.SpanCount(), "emitted once")
 }
 
 // Apply and Expire change what is open only once emit accepted the spans,
 // and do not call it when nothing closes.
 func TestApplyAndExpireCommitWhatWasAccepted(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	var emitted []int
 	refuse := errors.New("refused")
 	emit := func(err error) Emit {
@@ -195,29 +198,29 @@ func TestApplyAndExpireCommitWhatWasAccepted(t *testing.T) {
 	start := []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0})}
 	end := []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(time.Minute)})}
 
-	require.NoError(t, tr.Apply(src, start, emit(refuse)))
+	require.NoError(t, tr.Apply(src, start, t0, emit(refuse)))
 	require.Empty(t, emitted, "a start closes nothing: nothing to emit")
 	require.Equal(t, 1, tr.Open())
-	require.ErrorIs(t, tr.Apply(src, end, emit(refuse)), refuse)
+	require.ErrorIs(t, tr.Apply(src, end, t0, emit(refuse)), refuse)
 	require.Equal(t, 1, tr.Open(), "the refused end leaves the lifecycle open, for the retry")
-	require.NoError(t, tr.Apply(src, end, emit(nil)))
+	require.NoError(t, tr.Apply(src, end, t0, emit(nil)))
 	require.Equal(t, 0, tr.Open())
 	require.Equal(t, []int{1, 1}, emitted)
 
-	again := []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0.Add(2 * time.Minute)})}
-	require.NoError(t, tr.Apply(src, again, emit(nil)))
+	again := []provider.Event{ev(provider.Transition{Key: "demo/thing/2", Name: "n", Start: t0.Add(2 * time.Minute)})}
+	require.NoError(t, tr.Apply(src, again, t0, emit(nil)))
 	require.Equal(t, 1, tr.Open())
 	late := t0.Add(3 * time.Hour)
 	require.ErrorIs(t, expireErr(tr, late, emit(refuse)), refuse)
-	require.Equal(t, 1, tr.Open(), "kept until the expired span was accepted")
-	require.NoError(t, expireErr(tr, late, emit(nil)))
+	require.Zero(t, tr.Open(), "closed, refused or not: max_open holds whatever the pipeline answers")
+	require.NoError(t, expireErr(tr, late, emit(nil)), "the refused span, emitted by the next sweep")
 	require.Equal(t, 0, tr.Open())
 	require.NoError(t, expireErr(tr, late, emit(refuse)), "nothing left to expire: emit is not called")
 	require.Equal(t, []int{1, 1, 1, 1}, emitted)
 }
 
 func TestEventsWithoutLifecycle(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	spans, commit := tr.plan(src, []provider.Event{{Type: "x"}})
 	require.Equal(t, 0, spans.SpanCount())
 	commit()
@@ -236,7 +239,7 @@ func spansByName(td ptrace.Traces) map[string][]ptrace.Span {
 }
 
 func TestPerStartStaysAreSeparateSpans(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	slot := root + "/presence/p1"
 	in := func(at time.Time) provider.Transition {
 		return provider.Transition{Key: slot, Root: root, Name: "presence", Start: at, PerStart: true}
@@ -252,34 +255,46 @@ func TestPerStartStaysAreSeparateSpans(t *testing.T) {
 	require.NotEqual(t, got[0].SpanID(), got[1].SpanID())
 }
 
+// A stay whose end never came, followed by another of the same key, ends,
+// incomplete, where the next one starts, once its root ends (or at the
+// timeout): a leave retried late still completes it until then.
 func TestPerStartRejoinWithoutLeaveClosesTheFirstIncomplete(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	in := func(at time.Time) provider.Transition {
-		return provider.Transition{Key: root + "/presence/p1", Root: root, Name: "presence", Start: at, PerStart: true}
+		return provider.Transition{Key: root + "/presence/p1", Root: root, Name: "presence", Start: at, PerStart: true, EndsWithRoot: true}
 	}
-	spans, commit := tr.plan(src, []provider.Event{ev(in(t0)), ev(in(t0.Add(time.Minute)))})
-	s := only(t, spans)
-	require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
-	require.Equal(t, pcommon.NewTimestampFromTime(t0.Add(time.Minute)), s.EndTimestamp())
+	spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0}), ev(in(t0)), ev(in(t0.Add(time.Minute)))})
+	require.Zero(t, spans.SpanCount())
 	commit()
-	require.Equal(t, 1, tr.Open(), "the second stay is open")
+	require.Equal(t, 3, tr.Open())
+	spans, commit = tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(time.Hour)})})
+	commit()
+	stays := spansByName(spans)["presence"]
+	require.Len(t, stays, 2)
+	require.Equal(t, pcommon.NewTimestampFromTime(t0.Add(time.Minute)), stays[0].EndTimestamp(), "the first, where the second starts")
+	require.Equal(t, pcommon.NewTimestampFromTime(t0.Add(time.Hour)), stays[1].EndTimestamp(), "the second, with its root")
+	for _, s := range stays {
+		require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
+	}
 }
 
-func TestEndOlderThanTheOpenStartIsALoneSpan(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+// An end older than the open start of a span of one key: the span ends at
+// its start, once.
+func TestEndOlderThanTheOpenStart(t *testing.T) {
+	tr := NewTracker(time.Hour, 0, 1000)
 	_, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", Start: t0})})
 	commit()
 	spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root, Name: "n", End: t0.Add(-time.Minute)})})
 	s := only(t, spans)
-	require.Equal(t, "true", s.Attributes().AsRaw()[AttrIncomplete])
+	require.Equal(t, s.StartTimestamp(), s.EndTimestamp())
 	commit()
-	require.Equal(t, 1, tr.Open(), "the open span is untouched")
+	require.Zero(t, tr.Open())
 }
 
 // A root's timeline: phases arrive out of order and are emitted, in time
 // order, each ending where the next starts, when the root ends.
 func TestStepsBecomePhasesWhenTheRootEnds(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	rootStart := func(at time.Time) provider.Transition {
 		return provider.Transition{Key: root, Name: "thing", Start: at}
 	}
@@ -316,7 +331,7 @@ func TestStepsBecomePhasesWhenTheRootEnds(t *testing.T) {
 }
 
 func TestStepWithoutOpenRootChangesNothing(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: root + "/state", Root: root, Name: "s", Step: t0})})
 	commit()
 	require.Equal(t, 0, spans.SpanCount())
@@ -324,7 +339,7 @@ func TestStepWithoutOpenRootChangesNothing(t *testing.T) {
 }
 
 func TestRootEndClosesOpenChildren(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	child := provider.Transition{Key: root + "/presence/p1", Root: root, Name: "presence", Start: t0.Add(time.Minute), PerStart: true, EndsWithRoot: true}
 	after := provider.Transition{Key: root + "/processing", Root: root, Name: "processing", Start: t0.Add(time.Minute)}
 	other := provider.Transition{Key: "demo/thing/2/presence/p1", Root: "demo/thing/2", Name: "presence", Start: t0, EndsWithRoot: true}
@@ -345,7 +360,7 @@ func TestRootEndClosesOpenChildren(t *testing.T) {
 // earlier starts. The first start makes the span; later ones, past changing
 // it, do not open a second span with the same ID.
 func TestLateStartsAfterTheSpanWasEmitted(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	deliveries := []provider.Transition{
 		{Key: root, Name: "n", End: t0.Add(3 * time.Minute)},
 		{Key: root, Name: "n", Start: t0.Add(2 * time.Minute)},
@@ -363,12 +378,12 @@ func TestLateStartsAfterTheSpanWasEmitted(t *testing.T) {
 	spans, commit := tr.expire(t0.Add(2 * time.Hour))
 	require.Equal(t, 0, spans.SpanCount(), "nothing reopened to expire")
 	commit()
-	require.Empty(t, tr.closed, "what was closed is forgotten after the timeout")
+	require.Zero(t, tr.groupsHeld(), "what was closed is forgotten after the timeout")
 }
 
 // A later stay of a per-start slot after its last one closed is a new span.
 func TestNewStayAfterAClosedOne(t *testing.T) {
-	tr := NewTracker(time.Hour, 1000)
+	tr := NewTracker(time.Hour, 0, 1000)
 	slot := provider.Transition{Key: root + "/p/1", Root: root, Name: "p", PerStart: true}
 	in, out := slot, slot
 	in.Start, out.End = t0, t0.Add(time.Minute)
@@ -385,7 +400,7 @@ func TestNewStayAfterAClosedOne(t *testing.T) {
 // Beyond maxOpen, the next check closes the oldest as incomplete, whatever
 // their age: memory stays bounded whatever the traffic.
 func TestMaxOpenEvictsTheOldest(t *testing.T) {
-	tr := NewTracker(time.Hour, 2)
+	tr := NewTracker(time.Hour, 0, 2)
 	for i := range 4 {
 		_, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: fmt.Sprint("demo/thing/", i), Name: "n", Start: t0.Add(time.Duration(i) * time.Minute)})})
 		commit()
@@ -400,30 +415,46 @@ func TestMaxOpenEvictsTheOldest(t *testing.T) {
 	}
 }
 
-// A span that starts and ends in one transition leaves nothing behind, and
-// the records of closed spans are bounded too.
+// A span that starts and ends in one transition (an utterance) leaves a
+// tombstone like any close, and tombstones are bounded: by the timeout, and
+// beyond as many as max_open, the oldest go at the next check.
 func TestStateStaysBounded(t *testing.T) {
-	tr := NewTracker(time.Hour, 3)
+	tr := NewTracker(time.Hour, 0, 3)
 	for i := range 10 {
-		k := fmt.Sprint("demo/thing/1/utterance/", i)
-		spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: k, Root: root, Name: "u", Start: t0, End: t0.Add(time.Second)})})
+		k := fmt.Sprint("demo/thing/", i)
+		spans, commit := tr.plan(src, []provider.Event{ev(provider.Transition{Key: k + "/utterance/1", Root: k, Name: "u", Start: t0, End: t0.Add(time.Duration(i) * time.Second)})})
 		require.Equal(t, 1, spans.SpanCount())
 		commit()
 	}
-	require.Empty(t, tr.closed)
 	require.Zero(t, tr.Open())
-	for i := range 10 {
-		k := fmt.Sprint("demo/thing/", i)
-		_, commit := tr.plan(src, []provider.Event{
-			ev(provider.Transition{Key: k, Name: "n", Start: t0}),
-			ev(provider.Transition{Key: k, Name: "n", End: t0.Add(time.Duration(i) * time.Second)}),
-		})
-		commit()
-	}
-	require.Len(t, tr.closed, 10)
+	require.Equal(t, 10, tr.tombstones())
 	_, commit := tr.expire(t0.Add(time.Minute))
 	commit()
-	require.Len(t, tr.closed, 3, "bounded by max_open")
-	_, ok := tr.closed["demo/thing/9"]
-	require.True(t, ok, "the newest stay")
+	require.Equal(t, 3, tr.tombstones(), "bounded by max_open")
+	require.Equal(t, 3, tr.groupsHeld())
+	for i := range 7 {
+		_, ok := tr.index.shard(fmt.Sprint("demo/thing/", i)).lives[fmt.Sprint("demo/thing/", i)]
+		require.False(t, ok, "the oldest went")
+	}
+	_, commit = tr.expire(t0.Add(2 * time.Hour))
+	commit()
+	require.Zero(t, tr.tombstones(), "and all after the timeout")
+	require.Zero(t, tr.groupsHeld())
+}
+
+func (t *Tracker) tombstones() int {
+	t.timeMu.Lock()
+	defer t.timeMu.Unlock()
+	return t.nKept
+}
+
+// describeRec writes all that a rec holds, times in UTC.
+func describeRec(r rec) string {
+	var steps []string
+	for _, s := range r.steps {
+		steps = append(steps, fmt.Sprintf("%s %s %s %v", s.slot, s.name, s.at.UTC().Format(time.RFC3339Nano), s.attrs.asMap()))
+	}
+	return fmt.Sprintf("%s root=%q %s [%s, %s] ps=%v wr=%v %v failed=%v %q state=%d by=%d at=%s steps=%v", r.key, r.root, r.name,
+		r.start.UTC().Format(time.RFC3339Nano), r.end.UTC().Format(time.RFC3339Nano), r.perStart, r.withRoot, r.attrs.asMap(),
+		r.failed, r.message, r.state, r.by, r.at.UTC().Format(time.RFC3339Nano), steps)
 }

@@ -94,6 +94,7 @@ func (p *pipeline) emit(td ptrace.Traces) error {
 				id := s.SpanID().String()
 				p.accepted[id]++
 				p.names[id] = s.Name()
+
 			}
 		}
 	}
@@ -138,7 +139,7 @@ func run(t *testing.T, seed uint64, trackers []*Tracker, p *pipeline, faults *fa
 					continue // answered 200 duplicate: nothing applied
 				}
 				tr := trackers[rng.IntN(len(trackers))]
-				if err := tr.Apply(src, []provider.Event{ev(pending[d]...)}, p.emit); err != nil {
+				if err := tr.Apply(src, []provider.Event{ev(pending[d]...)}, t0, p.emit); err != nil {
 					// Refused (503): the platform retries it later, after
 					// what it sends next.
 					at := min(len(queue), 1+rng.IntN(3))
@@ -166,10 +167,10 @@ func run(t *testing.T, seed uint64, trackers []*Tracker, p *pipeline, faults *fa
 func TestPropertyUnderFaults(t *testing.T) {
 	const bots = 24
 	oracle := newPipeline(0, 0)
-	serial := NewTracker(time.Hour, 1<<20)
+	serial := NewTracker(time.Hour, 0, 1<<20)
 	for bot := range bots {
 		for _, d := range scriptOf(bot) {
-			require.NoError(t, serial.Apply(src, []provider.Event{ev(d...)}, oracle.emit))
+			require.NoError(t, serial.Apply(src, []provider.Event{ev(d...)}, t0, oracle.emit))
 		}
 	}
 	_, err := serial.Expire(t0.Add(48*time.Hour), oracle.emit)
@@ -194,11 +195,11 @@ func TestPropertyUnderFaults(t *testing.T) {
 					faults = &faulty{MapClient: storagetest.NewMapClient(), rng: rand.New(rand.NewPCG(seed, 2)), share: tc.storageF}
 					for i := range trackers {
 						trackers[i] = storedTracker(t, faults)
-						trackers[i].timeout, trackers[i].maxOpen = time.Hour, 1<<20
+						trackers[i].lim.timeout, trackers[i].maxOpen = time.Hour, 1<<20
 					}
 					faults.on.Store(true)
 				} else {
-					trackers[0] = NewTracker(time.Hour, 1<<20)
+					trackers[0] = NewTracker(time.Hour, 0, 1<<20)
 				}
 				run(t, seed, trackers, p, faults, bots)
 

@@ -1,7 +1,7 @@
 package lifecycle
 
-// The stored forms of what is open. A root's group (the root's own open
-// span and its open children) is one record, so that a delivery reads and
+// The stored form of a group. A root's group (every span the root knows of,
+// open, closed or emitted) is one record, so that a delivery reads and
 // writes what it plans against in one call each, whichever process opened
 // what. Keys and slots under the root are kept relative to it, fields under
 // short names and the source once: a bot with its phases stays a few
@@ -29,9 +29,11 @@ type sourceRecord struct {
 	ScopeVersion string `json:"v,omitempty"`
 }
 
+// entryRecord is one span of a group. Records written before the rules
+// kept closed spans have no state: open, or waiting when only the end is
+// known.
 type entryRecord struct {
-	Key      string            `json:"k,omitempty"`   // see relKey
-	Src      *sourceRecord     `json:"src,omitempty"` // when not the group's
+	Key      string            `json:"k,omitempty"` // see relKey
 	Name     string            `json:"n"`
 	Start    time.Time         `json:"s,omitzero"`
 	PerStart bool              `json:"ps,omitempty"`
@@ -41,6 +43,9 @@ type entryRecord struct {
 	End      time.Time         `json:"e,omitzero"`
 	Failed   bool              `json:"f,omitempty"`
 	Message  string            `json:"m,omitempty"`
+	State    state             `json:"x,omitempty"`
+	By       closing           `json:"by,omitempty"`
+	At       time.Time         `json:"at,omitzero"`
 }
 
 type stepEntry struct {
@@ -48,12 +53,6 @@ type stepEntry struct {
 	Name  string            `json:"n"`
 	At    time.Time         `json:"t"`
 	Attrs map[string]string `json:"a,omitempty"`
-}
-
-// keyed is an open lifecycle and its key.
-type keyed struct {
-	key string
-	o   *open
 }
 
 // relKey is key as stored in root's group: "" for the root itself, the
@@ -73,65 +72,58 @@ func absKey(root, rel string) string {
 	return rel
 }
 
-func sourceOf(s translate.Source) sourceRecord {
-	return sourceRecord{s.Provider, s.ServiceName, s.ScopeName, s.ScopeVersion}
-}
-
-func (s sourceRecord) source() translate.Source {
-	return translate.Source{Provider: s.Provider, ServiceName: s.ServiceName, ScopeName: s.ScopeName, ScopeVersion: s.ScopeVersion}
-}
-
-// encodeGroup is the record of root's group; entries is not empty. The
-// entries are written in the order of their keys, the root first.
-func encodeGroup(root string, entries []keyed) []byte {
-	slices.SortFunc(entries, func(a, b keyed) int { return strings.Compare(a.key, b.key) })
-	r := groupRecord{Src: sourceOf(entries[0].o.src), Open: make([]entryRecord, len(entries))}
-	for i, e := range entries {
-		o := e.o
+// encodeGroup is the record of g, which is not empty: its spans in the
+// order of their keys and starts, the root first.
+func encodeGroup(src translate.Source, g group) []byte {
+	recs := slices.Clone(g.recs)
+	slices.SortFunc(recs, func(a, b rec) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return a.start.Compare(b.start)
+	})
+	r := groupRecord{Src: sourceRecord{src.Provider, src.ServiceName, src.ScopeName, src.ScopeVersion}, Open: make([]entryRecord, len(recs))}
+	for i, e := range recs {
 		er := entryRecord{
-			Key: relKey(root, e.key), Name: o.name, Start: o.start, PerStart: o.perStart, WithRoot: o.withRoot,
-			Attrs: o.attrs.asMap(), End: o.end, Failed: o.failed, Message: o.message,
+			Key: relKey(g.root, e.key), Name: e.name, Start: e.start, PerStart: e.perStart, WithRoot: e.withRoot,
+			Attrs: e.attrs.asMap(), End: e.end, Failed: e.failed, Message: e.message, State: e.state, By: e.by, At: e.at,
 		}
-		if s := sourceOf(o.src); s != r.Src {
-			er.Src = &s
-		}
-		for _, s := range o.steps {
-			er.Steps = append(er.Steps, stepEntry{relKey(root, s.slot), s.name, s.at, s.attrs.asMap()})
+		for _, s := range e.steps {
+			er.Steps = append(er.Steps, stepEntry{relKey(g.root, s.slot), s.name, s.at, s.attrs.asMap()})
 		}
 		r.Open[i] = er
 	}
-	b, _ := json.Marshal(r) // strings, times and bools always marshal
+	b, _ := json.Marshal(r) // strings, times, numbers and bools always marshal
 	return b
 }
 
 // decodeGroup reads the record of root's group: no record is an empty
 // group; false when the record is not one.
-func decodeGroup(root string, b []byte) (map[string]open, bool) {
+func decodeGroup(root string, b []byte) (translate.Source, group, bool) {
+	g := group{root: root}
 	if b == nil {
-		return nil, true
+		return translate.Source{}, g, true
 	}
 	var r groupRecord
 	if json.Unmarshal(b, &r) != nil {
-		return nil, false
+		return translate.Source{}, g, false
 	}
-	group := make(map[string]open, len(r.Open))
 	for _, er := range r.Open {
-		src := r.Src
-		if er.Src != nil {
-			src = *er.Src
-		}
-		key := absKey(root, er.Key)
-		o := open{
-			src: src.source(), name: er.Name, start: er.Start, perStart: er.PerStart, withRoot: er.WithRoot,
+		e := rec{key: absKey(root, er.Key), state: er.State, by: er.By, at: er.At, open: open{
+			name: er.Name, start: er.Start, perStart: er.PerStart, withRoot: er.WithRoot,
 			attrs: mapAttrs(er.Attrs).compact(), end: er.End, failed: er.Failed, message: er.Message,
+		}}
+		if e.key != root {
+			e.root = root
 		}
-		if key != root {
-			o.root = root
+		if e.state == stOpen && e.start.IsZero() {
+			e.state = stWaiting
 		}
 		for _, s := range er.Steps {
-			o.steps = append(o.steps, step{absKey(root, s.Slot), s.Name, s.At, mapAttrs(s.Attrs).compact()})
+			e.steps = append(e.steps, step{absKey(root, s.Slot), s.Name, s.At, mapAttrs(s.Attrs).compact()})
 		}
-		group[key] = o
+		g.recs = append(g.recs, e)
 	}
-	return group, true
+	s := r.Src
+	return translate.Source{Provider: s.Provider, ServiceName: s.ServiceName, ScopeName: s.ScopeName, ScopeVersion: s.ScopeVersion}, g, true
 }

@@ -10,40 +10,45 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/traceids"
+	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
 )
 
-// appendSpan writes the span of o, ended at end, and the phases of its
+// appendSpan writes the span of r, from src, and the phases of its
 // timeline if it has one.
-func appendSpan(td ptrace.Traces, key string, o open, end time.Time, failed bool, message string) {
-	key = spanID(key, o)
+func appendSpan(td ptrace.Traces, src translate.Source, r *rec) {
+	key := r.id()
 	ss := td.ResourceSpans().AppendEmpty()
-	o.src.FillResource(ss.Resource())
+	src.FillResource(ss.Resource())
 	scope := ss.ScopeSpans().AppendEmpty()
-	o.src.FillScope(scope.Scope())
+	src.FillScope(scope.Scope())
 	spans := scope.Spans()
 
 	span := spans.AppendEmpty()
-	if o.root == "" {
+	if r.root == "" {
 		traceID, spanID := traceids.Root(key)
 		span.SetTraceID(traceID)
 		span.SetSpanID(spanID)
 	} else {
-		traceID, rootID := traceids.Root(o.root)
+		traceID, rootID := traceids.Root(r.root)
 		span.SetTraceID(traceID)
 		span.SetParentSpanID(rootID)
 		span.SetSpanID(traceids.Child(key))
 	}
-	fillSpan(span, o.name, o.start, end, o.attrs)
-	if failed {
+	a := r.attrs
+	if r.by.incomplete() {
+		a = merged(a, incomplete)
+	}
+	fillSpan(span, r.name, r.start, r.end, a)
+	if r.failed {
 		span.Status().SetCode(ptrace.StatusCodeError)
-		span.Status().SetMessage(message)
+		span.Status().SetMessage(r.message)
 	}
 
 	// Each phase lasts until the next one starts, the last until the end.
-	for i, s := range o.steps {
-		phaseEnd := end
-		if i+1 < len(o.steps) {
-			phaseEnd = o.steps[i+1].at
+	for i, s := range r.steps {
+		phaseEnd := r.end
+		if i+1 < len(r.steps) {
+			phaseEnd = r.steps[i+1].at
 		}
 		phase := spans.AppendEmpty()
 		phase.SetTraceID(span.TraceID())
@@ -51,6 +56,17 @@ func appendSpan(td ptrace.Traces, key string, o open, end time.Time, failed bool
 		phase.SetSpanID(traceids.Child(timedKey(s.slot, s.at)))
 		fillSpan(phase, s.name, s.at, maxTime(s.at, phaseEnd), s.attrs)
 	}
+}
+
+// incomplete is merged into the spans of what closed incomplete.
+var incomplete = attrs{kv: []attr{{AttrIncomplete, "true"}}}
+
+// spanID is the key a span's ID is made of (timedKey for a stay).
+func spanID(key string, o open) string {
+	if o.perStart {
+		return timedKey(key, o.start)
+	}
+	return key
 }
 
 // timedKey is key/<t in RFC 3339>: the key of one stay of a span, or of one phase.

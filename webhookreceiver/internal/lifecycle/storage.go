@@ -1,34 +1,30 @@
 package lifecycle
 
-// The storage: with a storage extension, it is the truth of what is open,
-// and memory only this process's expiry index of it, behind what other
-// replicas wrote since. A transaction reads its roots' groups from it in one
-// call, which makes memory of them what the storage holds, and writes the
-// groups it changed back in one call at commit; under the roots' locks alone.
+// The storage: with a storage extension, it is the truth of the groups,
+// and memory this process's copy of what it read and wrote, for expiry. A
+// transaction reads its roots' groups from it in one call, which makes
+// memory of them what the storage holds, and writes the groups it changed
+// back in one call at commit; under the roots' locks alone.
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
-
-	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
-	"github.com/eventhooks/collector/webhookreceiver/internal/storedtime"
 )
 
 // Keys of the tracker's entries in a storage extension.
 const (
 	groupPrefix  = "lifecycle/root/"   // a root's group (record.go)
-	closedPrefix = "lifecycle/closed/" // where an emitted span ended
+	closedPrefix = "lifecycle/closed/" // where an emitted span ended, as the release before kept it; no longer read
 	openPrefix   = "lifecycle/open/"   // one lifecycle, as releases before the groups kept it; no longer read
 )
 
 // UseStorage keeps the tracker's state in a storage extension: a restarted
 // process, or another replica sharing the storage, goes on where the last
-// one stopped. It loads what is open, for expiry, when the client can walk
+// one stopped. It loads the groups, for expiry, when the client can walk
 // its entries (file_storage can). Call it before the first delivery.
 func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger *zap.Logger) error {
 	t.groups = &storageGroups{client: client, logger: logger}
@@ -38,15 +34,13 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 	}
 	return walker.Walk(ctx, func(key string, value []byte) ([]*storage.Operation, error) {
 		if root, ok := strings.CutPrefix(key, groupPrefix); ok {
-			group, _ := decodeGroup(root, value)
+			src, g, _ := decodeGroup(root, value)
 			h := []held{{root: root}}
 			t.index.hold(h)
-			for k, o := range group {
-				t.put(&h[0], k, o)
-			}
+			t.keep(h[0].life, src, g)
 			t.index.release(h)
 		}
-		return nil, nil // the records of closes are read when a transition asks
+		return nil, nil
 	})
 }
 
@@ -55,11 +49,11 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 // ever. The call is then refused as any failed one.
 const storageTimeout = 10 * time.Second
 
-// storageGroups keeps the groups in a storage extension, with the records
-// of where spans closed; Tracker.groups is nil for memory, which has
-// nothing to read back and whose writes, made by commit, cannot fail. Not
-// an interface on purpose: a call through one would move the roots a plan
-// holds, and with them the plan, off its caller's stack.
+// storageGroups keeps the groups in a storage extension; Tracker.groups is
+// nil for memory, which has nothing to read back and whose writes cannot
+// fail. Not an interface on purpose: a call through one would move the
+// roots a transaction holds, and with them the transaction, off its
+// caller's stack.
 type storageGroups struct {
 	client storage.Client
 	logger *zap.Logger
@@ -75,78 +69,46 @@ func (g *storageGroups) batch(what string, ops []*storage.Operation) error {
 	return nil
 }
 
-// read reads, in one call, the groups of roots (held) and the records of
-// the closes that the events' starts and ends may ask for (plan.span), and
-// makes memory of them what the storage holds: planning and expiry then
-// work on memory alone. When the call fails, memory is left as it was, and
-// nothing is planned or written for the roots.
-func (g *storageGroups) read(t *Tracker, roots []held, events []provider.Event) error {
+// read reads the groups of roots (held) in one call and makes memory of
+// them what the storage holds. When the call fails, memory is left as it
+// was.
+func (g *storageGroups) read(t *Tracker, roots []held) error {
 	if g == nil || len(roots) == 0 {
 		return nil
 	}
-	ops := make([]*storage.Operation, 0, len(roots)+1)
+	ops := make([]*storage.Operation, len(roots))
 	for i := range roots {
-		ops = append(ops, storage.GetOperation(groupPrefix+roots[i].root))
-	}
-	for i := range events {
-		for j := range events[i].Transitions {
-			tr := &events[i].Transitions[j]
-			if tr.Start.IsZero() && tr.End.IsZero() || slices.ContainsFunc(ops[len(roots):], func(op *storage.Operation) bool { return op.Key[len(closedPrefix):] == tr.Key }) {
-				continue
-			}
-			ops = append(ops, storage.GetOperation(closedPrefix+tr.Key))
-		}
+		ops[i] = storage.GetOperation(groupPrefix + roots[i].root)
 	}
 	if err := g.batch("read lifecycles from", ops); err != nil {
 		return err
 	}
 	for i := range roots {
 		h := &roots[i]
-		group, ok := decodeGroup(h.root, ops[i].Value)
+		src, group, ok := decodeGroup(h.root, ops[i].Value)
 		if !ok {
 			g.logger.Warn("A lifecycle record in the storage is unreadable; taken as empty", zap.String("root", h.root))
 		}
-		// What is missing there was closed by another process, what is
-		// there may have moved on, or been opened elsewhere.
-		for key := range h.life.open.all() {
-			if _, ok := group[key]; !ok {
-				t.remove(h.life, key)
-			}
-		}
-		for key, o := range group {
-			t.put(h, key, o)
-		}
-	}
-	for _, op := range ops[len(roots):] {
-		if end, ok := storedtime.Decode(op.Value); ok {
-			t.markClosed(op.Key[len(closedPrefix):], end)
-		}
+		t.keep(h.life, src, group)
 	}
 	return nil
 }
 
-// write writes a commit's changes, in one call, before memory takes them:
-// where the spans closed ended, and the groups of the roots changed as the
-// changes make them (deleted when nothing stays open).
-func (g *storageGroups) write(roots []held, ends map[string]time.Time) error {
+// write writes the changed groups in one call (deleted when they hold
+// nothing), before memory takes them.
+func (g *storageGroups) write(roots []held) error {
 	if g == nil {
 		return nil
 	}
-	ops := make([]*storage.Operation, 0, len(ends)+len(roots))
-	for key, end := range ends {
-		ops = append(ops, storage.SetOperation(closedPrefix+key, storedtime.Encode(end)))
-	}
+	ops := make([]*storage.Operation, 0, len(roots))
 	for i := range roots {
 		h := &roots[i]
-		if len(h.changes) == 0 {
-			continue
-		}
-		var entries []keyed
-		h.planned(func(key string, o *open) { entries = append(entries, keyed{key, o}) })
-		if len(entries) == 0 {
+		switch {
+		case !h.changed:
+		case len(h.g.recs) == 0:
 			ops = append(ops, storage.DeleteOperation(groupPrefix+h.root))
-		} else {
-			ops = append(ops, storage.SetOperation(groupPrefix+h.root, encodeGroup(h.root, entries)))
+		default:
+			ops = append(ops, storage.SetOperation(groupPrefix+h.root, encodeGroup(h.src, h.g)))
 		}
 	}
 	if len(ops) == 0 {
@@ -155,22 +117,9 @@ func (g *storageGroups) write(roots []held, ends map[string]time.Time) error {
 	return g.batch("write lifecycles to", ops)
 }
 
-// Stale reports whether an entry of the storage is past reading: the record
-// of a span closed longer ago than the timeout, or one no longer readable
-// (a start that late is past caring), or a lifecycle as releases before the
-// groups kept it. The receiver deletes such entries as it walks the
-// storage, on its own clock, so a record may outlive the timeout a little.
-func (t *Tracker) Stale(key string, value []byte, now time.Time) bool {
-	if strings.HasPrefix(key, openPrefix) {
-		return true
-	}
-	if !strings.HasPrefix(key, closedPrefix) {
-		return false
-	}
-	end, ok := storedtime.Decode(value)
-	return !ok || t.forgotten(end, now)
+// Stale reports whether an entry of the storage is past reading: the
+// records that releases before this one kept beside the groups. The
+// receiver deletes such entries as it walks the storage.
+func (t *Tracker) Stale(key string, _ []byte, _ time.Time) bool {
+	return strings.HasPrefix(key, openPrefix) || strings.HasPrefix(key, closedPrefix)
 }
-
-// forgotten reports whether a span that ended at end is no longer
-// remembered closed at now.
-func (t *Tracker) forgotten(end, now time.Time) bool { return now.Sub(end) > t.timeout }

@@ -1,9 +1,10 @@
 package lifecycle
 
-// One transaction over held roots, a delivery's plan or a sweep's batch:
-// hold the roots (index.go) → read their groups → plan on memory → emit →
-// commit: the storage first, then memory, so that a failed write changes
-// nothing. Its caller releases the roots by a defer, on every path.
+// One transaction over held roots, for a delivery and for a sweep alike:
+// hold the roots (index.go) → load their groups → apply the rules
+// (rules.go) → emit → store: the storage first, then memory, so that a
+// failed write changes nothing. Its caller releases the roots by a defer,
+// on every path.
 
 import (
 	"slices"
@@ -12,20 +13,17 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
-	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
 )
 
 type txn struct {
 	tracker *Tracker
 	// The roots held, sorted once held: in few when they are two at most (most
 	// deliveries touch one), else in many. Kept by index, never by a slice
-	// of few, so that a plan stays on its caller's stack.
-	few   [2]held
-	nfew  int
-	many  []held
-	spans ptrace.Traces        // made on first use: most deliveries close nothing
-	ends  map[string]time.Time // where the spans closed ended; made on first use
-	box   outbox               // what was appended, or not (unwritten.go)
+	// of few, so that a transaction stays on its caller's stack.
+	few  [2]held
+	nfew int
+	many []held
 }
 
 func (x *txn) roots() []held {
@@ -35,8 +33,7 @@ func (x *txn) roots() []held {
 	return x.few[:x.nfew]
 }
 
-// add puts root among the roots, once; hold sorts them. Deliveries touch a
-// root or two.
+// add puts root among the roots, once; hold sorts them.
 func (x *txn) add(root string) {
 	if slices.ContainsFunc(x.roots(), func(h held) bool { return h.root == root }) {
 		return
@@ -61,85 +58,151 @@ func (x *txn) holding(root string) *held {
 	return &roots[i]
 }
 
-// hold locks the roots and reads their groups, with the records of the
-// closes that events may ask for (storage.go).
-func (x *txn) hold(events []provider.Event) error {
-	sortedRoots(x.roots()) // distinct already: sorted in place
-	x.tracker.index.hold(x.roots())
-	return x.tracker.groups.read(x.tracker, x.roots(), events)
+// hold locks the roots and loads their groups: from the storage, when
+// there is one (memory takes what it read), else from memory. Spans that a
+// failed write left unknown to the storage as emitted are told to their
+// groups as tombstones.
+func (x *txn) hold() error {
+	t, roots := x.tracker, sortedRoots(x.roots()) // distinct already: sorted in place
+	t.index.hold(roots)
+	if err := t.groups.read(t, roots); err != nil {
+		return err
+	}
+	for i := range roots {
+		h := &roots[i]
+		h.src, h.g = h.life.src, h.life.g
+		h.g.root = h.root
+		if !t.anyUnsettled.Load() { // the usual case, without timeMu
+			continue
+		}
+		t.timeMu.Lock()
+		for _, r := range t.unsettled[h.root] {
+			h.g.sent = append(h.g.sent, r.id())
+		}
+		t.timeMu.Unlock()
+	}
+	return nil
 }
 
 // release lets the roots go, committed or not; a second call does nothing.
 func (x *txn) release() { x.tracker.index.release(x.roots()) }
 
+// traces is the spans that came out of the held groups.
 func (x *txn) traces() ptrace.Traces {
-	if x.spans == (ptrace.Traces{}) {
-		x.spans = ptrace.NewTraces()
-	}
-	return x.spans
-}
-
-// appendSpan appends the span of o under key, ended at end, unless a commit
-// whose write failed emitted it (unwritten.go); it returns where the span
-// ended.
-func (x *txn) appendSpan(key string, o open, end time.Time, failed bool, message string) time.Time {
-	t := x.tracker
-	if t.nUnwritten.Load() > 0 { // else, the usual case, without timeMu
-		id := spanID(key, o)
-		if was, ok := t.unwrittenEnd(id); ok {
-			x.box.resent = append(x.box.resent, id)
-			return was
+	var td ptrace.Traces
+	for i := range x.roots() {
+		h := &x.roots()[i]
+		for j := range h.out {
+			if td == (ptrace.Traces{}) {
+				td = ptrace.NewTraces()
+			}
+			appendSpan(td, h.src, &h.out[j])
 		}
 	}
-	appendSpan(x.traces(), key, o, end, failed, message)
-	if t.groups != nil { // a write can fail
-		x.box.sent = append(x.box.sent, sent{spanID(key, o), end})
+	if td == (ptrace.Traces{}) {
+		return ptrace.NewTraces()
 	}
-	return end
+	return td
 }
 
-// closeSpan appends the span of o under key, and remembers it closed: a
-// start or end of it arriving late changes nothing.
-func (x *txn) closeSpan(key string, o open, end time.Time, failed bool, message string) {
-	end = x.appendSpan(key, o, end, failed, message)
-	if x.ends == nil {
-		x.ends = map[string]time.Time{}
-	}
-	x.ends[key] = end
-}
-
-// apply emits the spans, unless there are none, and commits once they were
-// accepted.
-func (x *txn) apply(emit Emit) error {
-	if x.spans != (ptrace.Traces{}) && x.spans.SpanCount() > 0 {
-		if err := emit(x.spans); err != nil {
-			return err
+// settle tells the groups how the pipeline answered the spans that came out.
+func (x *txn) settle(taken bool) {
+	for i := range x.roots() {
+		if h := &x.roots()[i]; len(h.out) > 0 {
+			h.g, h.changed = settle(h.g, h.out, taken), true
 		}
 	}
-	return x.commit()
 }
 
-// commit writes what the changes and the spans' ends make of the storage, in
-// one call, and only then changes memory; when the write fails, the spans
-// emitted are remembered not to be emitted again.
+// commit writes the changed groups to the storage, in one call, and only
+// then to memory. When the write fails, spans the transaction emitted are
+// remembered as such for the next transaction on their roots.
 func (x *txn) commit() error {
 	t, roots := x.tracker, x.roots()
-	err := t.groups.write(roots, x.ends)
-	if t.settle(&x.box, err == nil); err != nil {
+	if err := t.groups.write(roots); err != nil {
+		t.unsettle(roots)
 		return err
 	}
 	for i := range roots {
+		if h := &roots[i]; h.changed {
+			t.keep(h.life, h.src, h.g)
+		}
+	}
+	if t.anyUnsettled.Load() {
+		t.settled(roots)
+	}
+	return nil
+}
+
+// settled forgets the spans of unsettled that a written group now keeps as
+// emitted.
+func (t *Tracker) settled(roots []held) {
+	t.timeMu.Lock()
+	defer t.timeMu.Unlock()
+	for i := range roots {
 		h := &roots[i]
-		for key, c := range h.changes {
-			if c == nil {
-				t.remove(h.life, key)
-			} else {
-				t.put(h, key, *c)
+		left := slices.DeleteFunc(t.unsettled[h.root], func(u rec) bool {
+			return slices.ContainsFunc(h.g.recs, func(r rec) bool { return r.state == stSent && r.key == u.key && r.id() == u.id() })
+		})
+		if len(left) == 0 {
+			delete(t.unsettled, h.root)
+		} else {
+			t.unsettled[h.root] = left
+		}
+	}
+	t.anyUnsettled.Store(len(t.unsettled) > 0)
+}
+
+// unsettle remembers the spans emitted under roots whose write failed.
+func (t *Tracker) unsettle(roots []held) {
+	t.timeMu.Lock()
+	defer t.timeMu.Unlock()
+	for i := range roots {
+		h := &roots[i]
+		for _, r := range h.g.recs {
+			if r.state == stSent && slices.ContainsFunc(h.out, func(o rec) bool { return o.key == r.key && o.start.Equal(r.start) }) {
+				if t.unsettled == nil {
+					t.unsettled = map[string][]rec{}
+				}
+				if !slices.ContainsFunc(t.unsettled[h.root], func(u rec) bool { return u.key == r.key && u.id() == r.id() }) {
+					t.unsettled[h.root] = append(t.unsettled[h.root], tombstone(r))
+				}
 			}
 		}
 	}
-	for key, end := range x.ends {
-		t.markClosed(key, end)
+	t.anyUnsettled.Store(len(t.unsettled) > 0)
+}
+
+// keep makes g, held under l's lock, what memory has of l's root: its
+// attributes owned, its counts and its place in the expiry heap.
+func (t *Tracker) keep(l *life, src translate.Source, g group) {
+	for i := range g.recs {
+		g.recs[i].attrs = g.recs[i].attrs.compact()
 	}
-	return nil
+	dOpen, dKept := g.opened()-l.g.opened(), g.kept()-l.g.kept()
+	g.sent = nil // told anew by every hold
+	l.src, l.g = src, g
+	due, opened, kept := g.due(t.lim), g.oldest(stOpen, stWaiting), g.oldest(stSent, stSent)
+	t.timeMu.Lock()
+	defer t.timeMu.Unlock()
+	t.nOpen += dOpen
+	t.nKept += dKept
+	place(&t.dues, &l.due, due, g.root)
+	place(&t.opened, &l.opened, opened, g.root)
+	place(&t.kept, &l.kept, kept, g.root)
+}
+
+// place puts d in h at at, or takes it out for a zero at.
+func place(h *timeline, d *due, at time.Time, root string) {
+	switch {
+	case at.IsZero() && d.i >= 0:
+		h.remove(d)
+	case at.IsZero():
+	case d.i < 0:
+		d.at, d.root = at, root
+		h.push(d)
+	case !at.Equal(d.at):
+		d.at = at
+		h.fix(d)
+	}
 }

@@ -26,6 +26,9 @@ var (
 
 func accept(ptrace.Traces) error { return nil }
 
+// scaleGrace is the receiver's default lifecycle.grace.
+const scaleGrace = 30 * time.Second
+
 // botStart is the delivery that opens bot n at at, as Attendee's decoder
 // makes it: the bot's span, its first phase, and a participant who joined.
 func botStart(n int, at time.Time) []provider.Event {
@@ -49,21 +52,26 @@ func botEnd(n int, at time.Time) []provider.Event {
 // openBots opens bots [from, to) at at, with a participant each.
 func openBots(t *lifecycle.Tracker, from, to int, at time.Time) {
 	for n := from; n < to; n++ {
-		check(t.Apply(scaleSrc, botStart(n, at), accept))
-		check(t.Apply(scaleSrc, participantJoins(n, at.Add(time.Second)), accept))
+		check(t.Apply(scaleSrc, botStart(n, at), at, accept))
+		check(t.Apply(scaleSrc, participantJoins(n, at.Add(time.Second)), at.Add(time.Second), accept))
 	}
 }
 
 // endCosts are the median times of ending a bot (its span, its phase, its
 // participant) while few, and while many, bots are open: ends of the two
 // in turns, in one heap, as the load harness alternates its servers. Each
-// ended bot starts again, later, so that as many stay open.
+// ended bot is followed by a new one, later, so that as many stay open.
 func endCosts(few, many int) (time.Duration, time.Duration) {
 	sizes := []int{few, many}
 	trackers := make([]*lifecycle.Tracker, len(sizes))
+	bots := make([][]int, len(sizes)) // the bots open, by place
 	for i, open := range sizes {
-		trackers[i] = lifecycle.NewTracker(24*time.Hour, 1<<30)
+		trackers[i] = lifecycle.NewTracker(24*time.Hour, scaleGrace, 1<<30)
 		openBots(trackers[i], 0, open, scaleT0)
+		bots[i] = make([]int, open)
+		for n := range bots[i] {
+			bots[i][n] = n
+		}
 	}
 	took := make([][]time.Duration, len(sizes))
 	// Rounds untimed, 5,000 or 2 s: the heap settles after the opening.
@@ -73,14 +81,16 @@ func endCosts(few, many int) (time.Duration, time.Duration) {
 			warm = i
 		}
 		for j, t := range trackers {
-			n := i * 7919 % sizes[j] // spread over the open bots
+			place := i * 7919 % sizes[j] // spread over the open bots
+			n := bots[j][place]
 			end := scaleT0.Add(time.Duration(2*i+1) * time.Hour)
 			start := time.Now()
-			check(t.Apply(scaleSrc, botEnd(n, end), accept))
+			check(t.Apply(scaleSrc, botEnd(n, end), end, accept))
 			if i >= warm {
 				took[j] = append(took[j], time.Since(start))
 			}
-			openBots(t, n, n+1, end.Add(time.Hour))
+			bots[j][place] = sizes[j] + i
+			openBots(t, sizes[j]+i, sizes[j]+i+1, end.Add(time.Hour))
 		}
 	}
 	for j, t := range trackers {
@@ -97,7 +107,7 @@ func endCosts(few, many int) (time.Duration, time.Duration) {
 // sent during the sweep (those it held up included), how many there were,
 // and how long the sweep took.
 func sweepLatency(due int) (p99 time.Duration, n int, sweep time.Duration) {
-	t := lifecycle.NewTracker(time.Hour, 1<<30)
+	t := lifecycle.NewTracker(time.Hour, scaleGrace, 1<<30)
 	openBots(t, 0, due, scaleT0)
 	now := scaleT0.Add(2 * time.Hour)
 	type sample struct {
@@ -119,9 +129,9 @@ func sweepLatency(due int) (p99 time.Duration, n int, sweep time.Duration) {
 			var local []sample
 			for !stop.Load() {
 				bot := int(next.Add(1))
-				for _, d := range [][]provider.Event{botStart(bot, now), botEnd(bot, now.Add(time.Minute))} {
+				for i, d := range [][]provider.Event{botStart(bot, now), botEnd(bot, now.Add(time.Minute))} {
 					sent := time.Now()
-					check(t.Apply(scaleSrc, d, accept))
+					check(t.Apply(scaleSrc, d, now.Add(time.Duration(i)*time.Minute), accept))
 					local = append(local, sample{sent, time.Since(sent)})
 				}
 			}
@@ -160,9 +170,9 @@ func bytesPerOpen(open int) float64 {
 	runtime.GC()
 	runtime.GC() // and what pools held
 	runtime.ReadMemStats(&before)
-	t := lifecycle.NewTracker(24*time.Hour, 1<<30)
+	t := lifecycle.NewTracker(24*time.Hour, scaleGrace, 1<<30)
 	for n := range open {
-		check(t.Apply(scaleSrc, botStart(n, scaleT0), accept))
+		check(t.Apply(scaleSrc, botStart(n, scaleT0), scaleT0, accept))
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
