@@ -28,7 +28,8 @@ type deliveryGate struct {
 	logger  *zap.Logger
 }
 
-// pass is one delivery through the gate, holding its keys until leave.
+// pass is one delivery through the gate, holding its keys from enter's
+// return until leave.
 // The keys themselves are the caller's, given to each call: held here, the
 // claim's leaving to the heap would take their slice with it.
 type pass struct {
@@ -46,7 +47,15 @@ func (g *deliveryGate) enter(ctx context.Context, keys []string, want dedup.Sign
 	if !g.inflight.acquire(keys) {
 		return p, 0, answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "a copy of this delivery is being handled, retry later"}, nil
 	}
-	p.held = true
+	// The keys are enter's to release until the pass holds them: a storage
+	// that panics (a bug) must not leave them held, or every retry of the
+	// delivery is refused as in flight until a restart. The panic goes on,
+	// with its stack, to the handler's recover.
+	defer func() {
+		if !p.held {
+			g.inflight.release(keys)
+		}
+	}()
 	if g.claims == nil {
 		emitted, err = g.emitted(ctx, keys, want)
 	} else {
@@ -56,11 +65,12 @@ func (g *deliveryGate) enter(ctx context.Context, keys []string, want dedup.Sign
 	}
 	switch {
 	case errors.Is(err, dedup.ErrClaimed):
-		return p, 0, answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: err.Error()}, nil
+		emitted, a, err = 0, answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: err.Error()}, nil
 	case err != nil:
-		return p, 0, answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "the dedup store could not be read, retry later", detail: err}, err
+		emitted, a = 0, answer{status: http.StatusServiceUnavailable, outcome: outcomeRefused, message: "the dedup store could not be read, retry later", detail: err}
 	}
-	return p, emitted, answer{}, nil
+	p.held = true
+	return p, emitted, a, err
 }
 
 // leave releases what the pass holds: its claim, even when the request

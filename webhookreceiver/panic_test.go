@@ -7,11 +7,14 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -19,6 +22,7 @@ import (
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/metadatatest"
 	"github.com/eventhooks/collector/webhookreceiver/internal/provider"
+	"github.com/eventhooks/collector/webhookreceiver/internal/storagetest"
 )
 
 // panicky is a test-only platform whose Verify or Decode panics when the
@@ -99,4 +103,63 @@ func TestPanicInAConsumerReleasesWhatTheDeliveryHeld(t *testing.T) {
 	require.Equal(t, http.StatusInternalServerError, do(t, demoRequest(t, base, span)).status)
 	require.Equal(t, http.StatusOK, do(t, demoRequest(t, base, span)).status, "the retry is not refused as a copy in flight, nor blocked on the lifecycle")
 	require.Equal(t, 1, spans.SpanCount(), "emitted once, by the retry")
+}
+
+// panickyStorage is a storage whose Batch panics on the nth call that reads
+// an entry matching prefix, once, as a storage extension with a bug would.
+type panickyStorage struct {
+	*storagetest.MapClient
+	prefix string
+	nth    int32
+	calls  atomic.Int32
+}
+
+func (c *panickyStorage) Batch(ctx context.Context, ops ...*storage.Operation) error {
+	for _, op := range ops {
+		if op.Type == storage.Get && strings.HasPrefix(op.Key, c.prefix) {
+			if c.calls.Add(1) == c.nth {
+				panic("storage bug")
+			}
+			break
+		}
+	}
+	return c.MapClient.Batch(ctx, ops...)
+}
+
+// A panic in the storage while the delivery goes through the gate (reading
+// the dedup store, or taking its claim with dedup.claim_settle) releases
+// what the gate took, its in-flight keys and its claim: the platform's retry
+// is served, not refused as a copy in flight until a restart or until the
+// claim expires.
+func TestPanicInTheStorageReleasesTheDelivery(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		settle time.Duration
+		prefix string // of the entries the panicking Batch reads
+		nth    int32
+	}{
+		{name: "dedup store", prefix: "dedup/", nth: 1},
+		{name: "claim read", settle: 10 * time.Millisecond, prefix: "dedup/claim/", nth: 1},
+		{name: "claim read back", settle: 10 * time.Millisecond, prefix: "dedup/claim/", nth: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client := &panickyStorage{MapClient: storagetest.NewMapClient(), prefix: tc.prefix, nth: tc.nth}
+			extID := component.MustNewID("panicky_storage")
+			cfg := testConfig(eventsAirConfig())
+			cfg.Storage = &extID
+			cfg.Dedup.ClaimSettle = tc.settle
+			host := extensionsHost{Host: componenttest.NewNopHost(), extensions: map[component.ID]component.Component{extID: storagetest.Extension{Client: client}}}
+			r := startReceiverOn(t, cfg, host, nil, nil)
+
+			send := func() response {
+				return do(t, signedEventsAir(t, r.url+"/eventsair", "msg_storage_panic", registration))
+			}
+			require.Equal(t, http.StatusInternalServerError, send().status)
+			resp := send()
+			require.Equal(t, http.StatusOK, resp.status, "the retry is not refused: %s", resp.body)
+			require.Empty(t, resp.body, "accepted, not a duplicate")
+			require.Equal(t, 1, r.logs.LogRecordCount(), "emitted once, by the retry")
+			require.Empty(t, client.Keys(func(key string, _ []byte) bool { return strings.HasPrefix(key, "dedup/claim/") }), "no claim left")
+		})
+	}
 }

@@ -112,24 +112,29 @@ func (c *Claims) Take(ctx context.Context, keys []string, want Signals) (*Claim,
 	value = append(value, make([]byte, claimLen-len(value))...)
 	_, _ = rand.Read(value[8:]) // never fails (crypto/rand's contract)
 	claim := &Claim{client: c.store.client, entries: entries}
+	// Until it is returned, the claim is Take's to release, some of it
+	// written or all: on an error, and on a panic in the storage (a bug),
+	// which would otherwise leave it to refuse the retries until it expires.
+	taken := false
+	defer func() {
+		if !taken {
+			_ = claim.Release(context.WithoutCancel(ctx))
+		}
+	}()
 	ops := make([]*storage.Operation, len(entries))
 	for i, e := range entries {
 		ops[i] = storage.SetOperation(e, value)
 	}
 	if err := c.store.client.Batch(ctx, ops...); err != nil {
-		// Some of it may have been written.
-		_ = claim.Release(context.WithoutCancel(ctx))
 		return nil, 0, err
 	}
 	if err := sleep(ctx, c.settle); err != nil {
-		_ = claim.Release(context.WithoutCancel(ctx))
 		return nil, 0, err
 	}
 
 	// 3. Still this copy's?
 	claims, emitted, err = c.read(ctx, entries, keys, want)
 	if err != nil {
-		_ = claim.Release(context.WithoutCancel(ctx))
 		return nil, 0, err
 	}
 	lost := false
@@ -146,9 +151,9 @@ func (c *Claims) Take(ctx context.Context, keys []string, want Signals) (*Claim,
 		// Another copy wrote last: it goes on. Only the entries that are
 		// still this copy's are deleted (a delivery with several keys whose
 		// copies won one each: both back off, and the platform retries).
-		_ = claim.Release(context.WithoutCancel(ctx))
 		return nil, 0, ErrClaimed
 	}
+	taken = true
 	return claim, emitted, nil
 }
 

@@ -22,7 +22,6 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -107,7 +106,7 @@ func startSlowReceiver(slowStorage bool) (base string, stop func()) {
 	if slowStorage {
 		id := component.MustNewID("slow_storage")
 		cfg.Storage = &id
-		host.ext = map[component.ID]component.Component{id: slowStorageExt{client: storagetest.SlowClient{Client: storagetest.NewMapClient(), Delay: storageDelay}}}
+		host.ext = map[component.ID]component.Component{id: storagetest.Extension{Client: storagetest.SlowClient{Client: storagetest.NewMapClient(), Delay: storageDelay}}}
 	}
 	set := receivertest.NewNopSettings(f.Type())
 	logsSink, err := consumer.NewLogs(func(context.Context, plog.Logs) error { time.Sleep(consumerDelay); return nil })
@@ -133,17 +132,6 @@ type storageHost struct {
 }
 
 func (h storageHost) GetExtensions() map[component.ID]component.Component { return h.ext }
-
-// slowStorageExt is a storage extension that hands out one client.
-type slowStorageExt struct {
-	component.StartFunc
-	component.ShutdownFunc
-	client storage.Client
-}
-
-func (e slowStorageExt) GetClient(context.Context, component.Kind, component.ID, string) (storage.Client, error) {
-	return e.client, nil
-}
 
 // bots numbers the bots of the whole run, so that every life is a new one.
 var bots atomic.Uint64

@@ -6,8 +6,20 @@ import (
 	"context"
 	"sync"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 )
+
+// Extension is a storage extension that hands out Client to every caller.
+type Extension struct {
+	component.StartFunc
+	component.ShutdownFunc
+	Client storage.Client
+}
+
+func (e Extension) GetClient(context.Context, component.Kind, component.ID, string) (storage.Client, error) {
+	return e.Client, nil
+}
 
 // MapClient is a storage.Client over a map, walkable as file_storage is;
 // several receivers given the same MapClient share it as replicas share a
