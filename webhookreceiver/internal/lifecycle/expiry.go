@@ -136,17 +136,18 @@ func (t *Tracker) answered(x *txn, taken bool) error {
 		}
 	}
 	defer y.release()
-	if err := y.hold(); err != nil {
-		return err
-	}
-	for i := range y.many {
-		h := &y.many[i]
-		h.g, h.changed = settle(h.g, x.holding(h.root).out, taken), true
-		if taken {
-			h.out = x.holding(h.root).out // for unsettle, should the write fail
+	err := y.hold()
+	if err == nil {
+		for i := range y.many {
+			h := &y.many[i]
+			h.g, h.changed = settle(h.g, x.holding(h.root).out, taken), true
 		}
+		err = y.commit()
 	}
-	return y.commit()
+	if err != nil && taken {
+		t.unsettle(x) // else their lease would hand them over again
+	}
+	return err
 }
 
 // verifyOpen makes memory's counts the storage's, as far as max_open needs:
@@ -180,7 +181,7 @@ func (t *Tracker) forgetUnsettled(now time.Time) {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
 	for root, rs := range t.unsettled {
-		if rs = slices.DeleteFunc(rs, func(r rec) bool { return now.Sub(maxTime(r.at, r.end)) > t.lim.timeout }); len(rs) == 0 {
+		if rs = slices.DeleteFunc(rs, func(r rec) bool { return now.Sub(maxTime(r.at, r.end)) > t.lim.keep }); len(rs) == 0 {
 			delete(t.unsettled, root)
 		} else {
 			t.unsettled[root] = rs

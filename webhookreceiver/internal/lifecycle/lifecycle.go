@@ -89,7 +89,7 @@ type Tracker struct {
 func NewTracker(timeout, grace time.Duration, maxOpen int) *Tracker {
 	return &Tracker{
 		index:   newIndex(),
-		lim:     limits{timeout: timeout, grace: grace, lease: lease},
+		lim:     limits{timeout: timeout, keep: timeout, grace: grace, lease: lease},
 		maxOpen: maxOpen,
 	}
 }
@@ -144,7 +144,11 @@ func (t *Tracker) Apply(src translate.Source, events []provider.Event, now time.
 		}
 	}
 	x.settle(true)
-	return x.commit()
+	if err := x.commit(); err != nil {
+		t.unsettle(&x)
+		return err
+	}
+	return nil
 }
 
 // ErrStorage refuses a delivery whose lifecycles could not be read from,

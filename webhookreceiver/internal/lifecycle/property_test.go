@@ -88,6 +88,7 @@ func (p *pipeline) emit(td ptrace.Traces) error {
 	if p.on && p.rng.Float64() < p.share {
 		return errRefused
 	}
+
 	for _, rs := range td.ResourceSpans().All() {
 		for _, ss := range rs.ScopeSpans().All() {
 			for _, s := range ss.Spans().All() {
@@ -195,7 +196,7 @@ func TestPropertyUnderFaults(t *testing.T) {
 					faults = &faulty{MapClient: storagetest.NewMapClient(), rng: rand.New(rand.NewPCG(seed, 2)), share: tc.storageF}
 					for i := range trackers {
 						trackers[i] = storedTracker(t, faults)
-						trackers[i].lim.timeout, trackers[i].maxOpen = time.Hour, 1<<20
+						trackers[i].lim.timeout, trackers[i].lim.keep, trackers[i].maxOpen = time.Hour, time.Hour, 1<<20
 					}
 					faults.on.Store(true)
 				} else {

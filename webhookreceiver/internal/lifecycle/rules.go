@@ -65,7 +65,8 @@ type group struct {
 
 // limits are the times the rules keep to.
 type limits struct {
-	timeout time.Duration // an open span older than this is closed incomplete; a tombstone is kept this long
+	timeout time.Duration // an open span older than this is closed incomplete
+	keep    time.Duration // a tombstone is kept this long after its span closed (the timeout)
 	grace   time.Duration // a closed span waits this long before it is emitted
 	lease   time.Duration // a span handed to the pipeline by a sweep is handed again after this, if not confirmed
 }
@@ -113,17 +114,16 @@ func expire(g group, now time.Time, lim limits, p pressure) (group, []rec) {
 	if evict {
 		by = byEviction
 	}
-	for i := range g.recs { // the root last: closing it closes its children at its end
-		if r := &g.recs[i]; r.key != g.root && (r.state == stOpen || r.state == stWaiting) && (evict || now.Sub(r.since()) > lim.timeout) {
-			g.closeIncomplete(i, now, now, by)
+	for _, root := range []bool{false, true} { // the root last: it closes its children at its end
+		for i := range g.recs {
+			if r := &g.recs[i]; (r.key == g.root) == root && r.state <= stWaiting && (evict || now.Sub(r.since()) > lim.timeout) {
+				g.closeIncomplete(i, now, now, by)
+			}
 		}
-	}
-	if i := g.find(g.root); i >= 0 && (g.recs[i].state == stOpen || g.recs[i].state == stWaiting) && (evict || now.Sub(g.recs[i].since()) > lim.timeout) {
-		g.closeIncomplete(i, now, now, by)
 	}
 	out := g.flush(now, lim, evict)
 	g.recs = slices.DeleteFunc(g.recs, func(r rec) bool { // under pressure, all but what just closed
-		return r.state == stSent && (p != onlyDue || now.Sub(maxTime(r.at, r.end)) > lim.timeout)
+		return r.state == stSent && (p != onlyDue || now.Sub(maxTime(r.at, r.end)) > lim.keep)
 	})
 	return g, out
 }
@@ -148,63 +148,47 @@ func settle(g group, sent []rec, taken bool) group {
 
 // due is when expire next has something to do with g; zero when never.
 func (g *group) due(lim limits) time.Time {
-	var at time.Time
-	soonest := func(t time.Time) {
-		if at.IsZero() || t.Before(at) {
-			at = t
-		}
-	}
-	for i := range g.recs {
-		switch r := &g.recs[i]; r.state {
-		case stOpen, stWaiting:
-			soonest(r.since().Add(lim.timeout + time.Nanosecond))
+	return g.earliest(func(r *rec) time.Time {
+		switch r.state {
 		case stClosed:
-			soonest(r.at.Add(lim.grace))
+			return r.at.Add(lim.grace)
 		case stSending:
-			soonest(r.at.Add(lim.lease))
+			return r.at.Add(lim.lease)
 		case stSent:
-			soonest(maxTime(r.at, r.end).Add(lim.timeout + time.Nanosecond))
+			return maxTime(r.at, r.end).Add(lim.keep + 1)
 		}
-	}
-	return at
+		return r.since().Add(lim.timeout + 1)
+	})
 }
 
-// oldest is the earliest time a span of g in a state from first to last
-// dates from (a tombstone: its close); zero when none is.
+// oldest is when the oldest of g's spans in a state from first to last
+// dates from (a tombstone: its close); zero when there is none.
 func (g *group) oldest(first, last state) time.Time {
-	var at time.Time
+	return g.earliest(func(r *rec) time.Time {
+		switch {
+		case r.state < first || r.state > last:
+			return time.Time{}
+		case r.state == stSent:
+			return maxTime(r.at, r.end)
+		}
+		return r.since()
+	})
+}
+
+// earliest is the earliest non-zero time f gives of g's spans.
+func (g *group) earliest(f func(r *rec) time.Time) (at time.Time) {
 	for i := range g.recs {
-		r := &g.recs[i]
-		if r.state < first || r.state > last {
-			continue
-		}
-		t := r.since()
-		if r.state == stSent {
-			t = maxTime(r.at, r.end)
-		}
-		if at.IsZero() || t.Before(at) {
+		if t := f(&g.recs[i]); !t.IsZero() && (at.IsZero() || t.Before(at)) {
 			at = t
 		}
 	}
 	return at
 }
 
-// opened is how many of g's spans are open (or waiting for their start).
-func (g *group) opened() int {
-	n := 0
+// count is how many of g's spans are in a state from first to last.
+func (g *group) count(first, last state) (n int) {
 	for i := range g.recs {
-		if g.recs[i].state <= stWaiting {
-			n++
-		}
-	}
-	return n
-}
-
-// kept is how many of g's spans are tombstones.
-func (g *group) kept() int {
-	n := 0
-	for i := range g.recs {
-		if g.recs[i].state == stSent {
+		if s := g.recs[i].state; s >= first && s <= last {
 			n++
 		}
 	}
@@ -244,6 +228,9 @@ func (g *group) add(m move, now time.Time) int {
 		r.state, r.by, r.at = stClosed, byEnd, now
 	}
 	g.recs = append(g.recs, r)
+	if r.state == stClosed && r.key == g.root {
+		g.closeChildren(r.end, now)
+	}
 	return len(g.recs) - 1
 }
 
@@ -342,9 +329,10 @@ func (g *group) closeWithRoot(i int, now time.Time) {
 
 // stay applies m to the stays of a per-start key (a participant who leaves
 // and rejoins): each end goes to the latest stay started before it (at its
-// instant when none is), each start to the earliest end waiting at or
-// after it; so an end at the instant a stay starts belongs to the stay
-// before.
+// instant when none is), each start to the earliest end at or after it;
+// so an end at the instant a stay starts belongs to the stay before. A
+// pair not emitted yet that a later delivery shows wrong is paired anew: the
+// start or end it gives up is applied again.
 func (g *group) stay(m move, now time.Time) int {
 	if !m.start.IsZero() {
 		if i := slices.IndexFunc(g.recs, func(r rec) bool { return r.key == m.key && r.state != stWaiting && r.start.Equal(m.start) }); i >= 0 {
@@ -352,46 +340,70 @@ func (g *group) stay(m move, now time.Time) int {
 			return i
 		}
 	}
+	var i int
 	switch {
 	case !m.start.IsZero() && !m.end.IsZero():
 		return g.add(m, now)
 	case !m.start.IsZero():
-		i := g.earliestEnd(m.key, m.start)
-		if i < 0 {
-			return g.add(m, now)
-		}
-		g.update(i, m, now)
-		return i
-	case !m.end.IsZero():
-		i := g.latestStart(m.key, m.end)
-		if i < 0 {
-			if slices.ContainsFunc(g.recs, func(r rec) bool { return r.key == m.key && r.end.Equal(m.end) }) {
-				return -1 // this end again
+		if i = g.earliestEnd(m.key, m.start); i >= 0 && g.paired(i) {
+			r := &g.recs[i]
+			again := m
+			again.start, again.attrs = r.start, r.attrs
+			r.start, r.attrs, r.at = m.start, merged(r.attrs, m.attrs), now
+			if j := g.stay(again, now); j >= 0 {
+				g.closeWithRoot(j, now)
 			}
-			return g.add(m, now)
+			return i
 		}
-		g.update(i, m, now)
-		return i
+	case !m.end.IsZero():
+		if i = g.latestStart(m.key, m.end); i >= 0 && g.paired(i) {
+			r := &g.recs[i]
+			again := m
+			again.end, again.failed, again.message = r.end, r.failed, r.message
+			r.end, r.failed, r.message, r.at = m.end, m.failed, m.message, now
+			g.stay(again, now)
+			return i
+		}
+		if i < 0 && slices.ContainsFunc(g.recs, func(r rec) bool { return r.key == m.key && r.end.Equal(m.end) }) {
+			return -1 // this end again
+		}
+	default:
+		return -1
 	}
-	return -1
+	if i < 0 {
+		return g.add(m, now)
+	}
+	g.update(i, m, now)
+	return i
 }
 
+// paired reports whether span i is a stay closed by its own end and not
+// emitted yet: a pair that a delivery may still show wrong.
+func (g *group) paired(i int) bool { return g.recs[i].state == stClosed && g.recs[i].by == byEnd }
+
 // latestStart is the stay of key an end at end belongs to: of those whose
-// end is not known (open, or closed incomplete), the latest started before
-// end, else at end; -1 for none.
+// end is not known (open, or closed incomplete) or is later than end (a
+// pair not emitted yet), the latest started before end, else at end; -1
+// for none.
 func (g *group) latestStart(key string, end time.Time) int {
 	best := -1
 	for i := range g.recs {
 		r := &g.recs[i]
-		if r.key != key || r.state == stWaiting || r.by == byEnd || r.by == byLone || r.start.After(end) {
+		around := g.paired(i) && r.start.Before(end) && r.end.After(end)
+		if r.key != key || r.state == stWaiting || (r.by == byEnd || r.by == byLone) && !around || r.start.After(end) && !naiveStays {
 			continue
 		}
-		if best < 0 || better(r.start, g.recs[best].start, end) {
+		if best < 0 || better(r.start, g.recs[best].start, end) || naiveStays && r.start.After(g.recs[best].start) {
 			best = i
 		}
 	}
 	return best
 }
+
+// naiveStays, set by TestTheRulesAreNeeded alone, pairs an end with the
+// latest stay of its key whatever their times, as the engine before these
+// rules did, to show the property test catching it.
+var naiveStays bool
 
 // better reports whether a stay started at a is a better match than one
 // started at b for an end at end: one before end beats one at it, a later
@@ -404,13 +416,15 @@ func better(a, b, end time.Time) bool {
 }
 
 // earliestEnd is the end a start at start belongs to: of the ends whose
-// start is not known (waiting, or closed alone), the earliest at or after
-// start; -1 for none.
+// start is not known (waiting, or closed alone) or is not the latest
+// before them (a pair not emitted yet that starts after start at its end's
+// instant, or before start), the earliest at or after start; -1 for none.
 func (g *group) earliestEnd(key string, start time.Time) int {
 	best := -1
 	for i := range g.recs {
 		r := &g.recs[i]
-		if r.key != key || !(r.state == stWaiting || r.by == byLone) || r.end.Before(start) {
+		steal := g.paired(i) && (r.start.Equal(r.end) && r.start.After(start) || r.start.Before(start) && r.end.After(start))
+		if r.key != key || !(r.state == stWaiting || r.by == byLone || steal) || r.end.Before(start) {
 			continue
 		}
 		if best < 0 || r.end.Before(g.recs[best].end) {
@@ -457,8 +471,8 @@ func (g *group) flush(now time.Time, lim limits, evict bool) []rec {
 		if !ready {
 			continue
 		}
-		if slices.ContainsFunc(g.recs, func(s rec) bool { return s.state == stSent && s.key == r.key && s.id() == r.id() }) {
-			again = append(again, i) // at most once, ever: its tombstone stays
+		if g.emittedAs(i) {
+			again = append(again, i) // at most once, ever: the one emitted stays
 			continue
 		}
 		if slices.Contains(g.sent, r.id()) {
@@ -478,6 +492,17 @@ func (g *group) flush(now time.Time, lim limits, evict bool) []rec {
 		return a.start.Compare(b.start)
 	})
 	return out
+}
+
+// emittedAs reports whether another span of g with span i's ID was emitted
+// (a lone end and a stay that starts at its instant share one).
+func (g *group) emittedAs(i int) bool {
+	for j := range g.recs {
+		if s := &g.recs[j]; j != i && s.emitted() && s.key == g.recs[i].key && s.id() == g.recs[i].id() {
+			return true
+		}
+	}
+	return false
 }
 
 // tombstone is what is kept of an emitted span: enough to know a late

@@ -115,12 +115,10 @@ func (x *txn) settle(taken bool) {
 }
 
 // commit writes the changed groups to the storage, in one call, and only
-// then to memory. When the write fails, spans the transaction emitted are
-// remembered as such for the next transaction on their roots.
+// then to memory.
 func (x *txn) commit() error {
 	t, roots := x.tracker, x.roots()
 	if err := t.groups.write(roots); err != nil {
-		t.unsettle(roots)
 		return err
 	}
 	for i := range roots {
@@ -153,20 +151,18 @@ func (t *Tracker) settled(roots []held) {
 	t.anyUnsettled.Store(len(t.unsettled) > 0)
 }
 
-// unsettle remembers the spans emitted under roots whose write failed.
-func (t *Tracker) unsettle(roots []held) {
+// unsettle remembers the spans that x emitted, for the next transaction
+// on their roots: the write that would have told the storage failed.
+func (t *Tracker) unsettle(x *txn) {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
-	for i := range roots {
-		h := &roots[i]
-		for _, r := range h.g.recs {
-			if r.state == stSent && slices.ContainsFunc(h.out, func(o rec) bool { return o.key == r.key && o.start.Equal(r.start) }) {
-				if t.unsettled == nil {
-					t.unsettled = map[string][]rec{}
-				}
-				if !slices.ContainsFunc(t.unsettled[h.root], func(u rec) bool { return u.key == r.key && u.id() == r.id() }) {
-					t.unsettled[h.root] = append(t.unsettled[h.root], tombstone(r))
-				}
+	for _, h := range x.roots() {
+		for _, r := range h.out {
+			if t.unsettled == nil {
+				t.unsettled = map[string][]rec{}
+			}
+			if !slices.ContainsFunc(t.unsettled[h.root], func(u rec) bool { return u.key == r.key && u.id() == r.id() }) {
+				t.unsettled[h.root] = append(t.unsettled[h.root], tombstone(r))
 			}
 		}
 	}
@@ -179,7 +175,7 @@ func (t *Tracker) keep(l *life, src translate.Source, g group) {
 	for i := range g.recs {
 		g.recs[i].attrs = g.recs[i].attrs.compact()
 	}
-	dOpen, dKept := g.opened()-l.g.opened(), g.kept()-l.g.kept()
+	dOpen, dKept := g.count(stOpen, stWaiting)-l.g.count(stOpen, stWaiting), g.count(stSent, stSent)-l.g.count(stSent, stSent)
 	g.sent = nil // told anew by every hold
 	l.src, l.g = src, g
 	due, opened, kept := g.due(t.lim), g.oldest(stOpen, stWaiting), g.oldest(stSent, stSent)
