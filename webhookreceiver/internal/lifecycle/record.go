@@ -76,12 +76,7 @@ func absKey(root, rel string) string {
 // order of their keys and starts, the root first.
 func encodeGroup(src translate.Source, g group) []byte {
 	recs := slices.Clone(g.recs)
-	slices.SortFunc(recs, func(a, b rec) int {
-		if c := strings.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		return a.start.Compare(b.start)
-	})
+	slices.SortFunc(recs, byKeyStart)
 	r := groupRecord{Src: sourceRecord{src.Provider, src.ServiceName, src.ScopeName, src.ScopeVersion}, Open: make([]entryRecord, len(recs))}
 	for i, e := range recs {
 		er := entryRecord{

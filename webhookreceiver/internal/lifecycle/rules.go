@@ -252,7 +252,10 @@ func (g *group) update(i int, m move, now time.Time) {
 		}
 	case stWaiting:
 		if !m.start.IsZero() {
-			r.start = minTime(m.start, r.end)
+			r.start = m.start
+			if m.start.After(r.end) {
+				r.start = r.end
+			}
 			g.close(i, r.end, move{failed: r.failed, message: r.message}, now)
 		}
 	case stClosed:
@@ -463,34 +466,18 @@ func (g *group) addStep(m move) {
 // whose ID was emitted before never comes out again.
 func (g *group) flush(now time.Time, lim limits, evict bool) []rec {
 	var out []rec
-	var again []int // closed again after their ID came out (a retry after a failed write)
 	for i := range g.recs {
 		r := &g.recs[i]
-		ready := r.state == stClosed && (evict || !now.Before(r.at.Add(lim.grace))) ||
-			r.state == stSending && !now.Before(r.at.Add(lim.lease))
-		if !ready {
-			continue
+		switch {
+		case !(r.state == stClosed && (evict || !now.Before(r.at.Add(lim.grace))) || r.state == stSending && !now.Before(r.at.Add(lim.lease))):
+		case g.emittedAs(i) || slices.Contains(g.sent, r.id()):
+			*r = tombstone(*r) // at most once, ever
+		default:
+			r.state, r.at = stSending, now
+			out = append(out, *r)
 		}
-		if g.emittedAs(i) {
-			again = append(again, i) // at most once, ever: the one emitted stays
-			continue
-		}
-		if slices.Contains(g.sent, r.id()) {
-			*r = tombstone(*r)
-			continue
-		}
-		r.state, r.at = stSending, now
-		out = append(out, *r)
 	}
-	for k := len(again) - 1; k >= 0; k-- {
-		g.recs = slices.Delete(g.recs, again[k], again[k]+1)
-	}
-	slices.SortFunc(out, func(a, b rec) int {
-		if c := strings.Compare(a.key, b.key); c != 0 {
-			return c
-		}
-		return a.start.Compare(b.start)
-	})
+	slices.SortFunc(out, byKeyStart)
 	return out
 }
 
@@ -505,15 +492,15 @@ func (g *group) emittedAs(i int) bool {
 	return false
 }
 
+func byKeyStart(a, b rec) int {
+	if c := strings.Compare(a.key, b.key); c != 0 {
+		return c
+	}
+	return a.start.Compare(b.start)
+}
+
 // tombstone is what is kept of an emitted span: enough to know a late
 // delivery of it.
 func tombstone(r rec) rec {
 	return rec{key: r.key, open: open{root: r.root, name: r.name, start: r.start, end: r.end, perStart: r.perStart}, state: stSent, by: r.by, at: r.at}
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
 }
