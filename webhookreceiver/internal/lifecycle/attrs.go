@@ -1,11 +1,10 @@
 package lifecycle
 
-// A span's attributes, as a lifecycle keeps them. What stays open may stay
-// for a day, by the hundred thousand: a map of one entry weighs some 340
-// bytes, a sorted slice 32. A transition's map is shared while a delivery
-// plans; what is kept open is compacted into a slice (Tracker.put) and its
-// values copied, since a value decoded from a delivery shares its whole
-// body. (Keys are the names decoders write, not the sender's text.)
+// A span's attributes, as a lifecycle keeps them. What stays open may stay for
+// a day, by the hundred thousand: a map of one entry weighs some 340 bytes, a
+// sorted slice 32. A transition's map is shared while a delivery plans; what is
+// kept is compacted (Tracker.keep), its values copied: a value decoded from a
+// delivery shares its whole body. (Keys are decoders' names, not the sender's.)
 
 import (
 	"cmp"
@@ -15,8 +14,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// attrs are attributes, never changed once made: a map, or a slice sorted
-// by key.
+// attrs are attributes, never changed once made: a map, or a slice sorted by key.
 type attrs struct {
 	m  map[string]string
 	kv []attr
@@ -36,7 +34,6 @@ func (a attrs) appendTo(kv []attr) []attr {
 	return append(kv, a.kv...)
 }
 
-// compact returns a as a slice.
 func (a attrs) compact() attrs {
 	if a.m == nil {
 		return a
@@ -44,8 +41,7 @@ func (a attrs) compact() attrs {
 	return attrs{kv: owned(sorted(a.appendTo(make([]attr, 0, len(a.m)))))}
 }
 
-// owned copies kv's values, so that none shares the memory of the delivery
-// it came from: into one string, one allocation for all.
+// owned copies kv's values into one string (one allocation): none shares a delivery's memory.
 func owned(kv []attr) []attr {
 	n := 0
 	for _, a := range kv {
@@ -65,19 +61,12 @@ func owned(kv []attr) []attr {
 
 // sorted sorts kv by key and keeps, of equal keys, the last.
 func sorted(kv []attr) []attr {
+	slices.Reverse(kv) // the last of equal keys first: the one CompactFunc keeps
 	slices.SortStableFunc(kv, func(a, b attr) int { return cmp.Compare(a.k, b.k) })
-	out := kv[:0]
-	for i, a := range kv {
-		if i+1 < len(kv) && kv[i+1].k == a.k {
-			continue
-		}
-		out = append(out, a)
-	}
-	return out
+	return slices.CompactFunc(kv, func(a, b attr) bool { return a.k == b.k })
 }
 
-// merged returns into with from's entries on top; either is shared when
-// the other is empty.
+// merged returns into with from's entries on top, sharing either when the other is empty.
 func merged(into, from attrs) attrs {
 	switch {
 	case from.len() == 0:

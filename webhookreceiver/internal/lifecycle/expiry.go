@@ -1,11 +1,9 @@
 package lifecycle
 
-// Expiry: the groups in time order of when they are due (heap.go), so that
-// a sweep finds them without walking everything held, and applies the
-// rules' expire to them in batches. A batch is three short transactions,
-// so that no root's lock is held across the pipeline: expire and store
-// what it hands over (sending, under a lease), emit with no lock held, and
-// store how the pipeline answered.
+// Expiry: a sweep finds the groups due at the top of heaps (heap.go) and
+// applies the rules' expire to them in batches. A batch emits between two short
+// transactions, so that no root's lock is held across the pipeline: one stores
+// what it hands over (under a lease), the other how the pipeline answered.
 
 import (
 	"slices"
@@ -17,21 +15,15 @@ import (
 // sweepBatch is how many groups one batch of a sweep takes at most.
 const sweepBatch = 1000
 
-// Expire applies the rules' expiry at now to the groups due: spans open
-// longer than the timeout close incomplete, closed spans whose grace is
-// over are emitted, tombstones past keeping go; beyond max_open open
-// spans, or as many tombstones, the oldest groups are evicted. It goes in
-// batches, each emitted on its own. A batch that emit refuses for good
-// (consumererror.IsPermanent) would be refused again: it is dropped all the
-// same, counted in dropped, and the sweep goes on. A batch refused
-// otherwise, or whose storage cannot be read or written, stops the sweep:
-// its spans are handed over again at the next one.
+// Expire applies the rules' expiry at now to the groups due and, beyond
+// max_open, to the oldest, in batches each emitted on its own. A batch emit
+// refuses for good (consumererror.IsPermanent) would be refused again: it is
+// dropped, counted in dropped. Refused otherwise, or its storage failing, a
+// batch stops the sweep: its spans are handed over again at the next.
 func (t *Tracker) Expire(now time.Time, emit Emit) (dropped int, err error) {
 	t.verifyOpen() // with replicas, max_open counts what the storage has open
 	t.forgetUnsettled(now)
-	// Each batch moves what it picked on (closed, emitted, forgotten) or
-	// stops the sweep; the bound is a guard against a group whose due does
-	// not move, which would otherwise hold the sweep for good.
+	// Each batch moves its groups on or stops the sweep; the bound guards against one that does not.
 	for range 2 + 3*t.groupsHeld()/sweepBatch {
 		picked := t.pick(now)
 		if len(picked) == 0 {
@@ -52,28 +44,15 @@ func (t *Tracker) groupsHeld() int {
 	return t.dues.len()
 }
 
-// picked is a root a sweep takes, and what it does to it.
-type picked struct {
-	root string
-	p    pressure
-}
-
-// pick takes the groups due at now and, beyond the limits, the oldest: as
-// many as are open beyond max_open to evict, as many as tombstones are
-// kept beyond it to trim.
-func (t *Tracker) pick(now time.Time) []picked {
+// pick is the roots a sweep takes and what it does to each: those due at now and,
+// beyond the limits, the oldest: open beyond max_open to evict, tombstones beyond it to trim.
+func (t *Tracker) pick(now time.Time) map[string]pressure {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
-	var out []picked
-	at := map[string]int{} // where in out a root is
+	out := map[string]pressure{}
 	add := func(h *timeline, p pressure, take func(d *due, before int) bool) {
 		for _, d := range h.first(sweepBatch-len(out), take) {
-			if i, ok := at[d.root]; ok {
-				out[i].p = max(out[i].p, p)
-			} else {
-				at[d.root] = len(out)
-				out = append(out, picked{d.root, p})
-			}
+			out[d.root] = max(out[d.root], p)
 		}
 	}
 	overOpen, overKept := t.nOpen-t.maxOpen, t.nKept-t.maxOpen
@@ -84,12 +63,10 @@ func (t *Tracker) pick(now time.Time) []picked {
 }
 
 // sweep is one batch: expire and store, emit, settle and store.
-func (t *Tracker) sweep(now time.Time, roots []picked, emit Emit) (dropped int, err error) {
-	x := txn{tracker: t, many: make([]held, len(roots))}
-	pressures := map[string]pressure{}
-	for i, p := range roots {
-		x.many[i].root = p.root
-		pressures[p.root] = p.p
+func (t *Tracker) sweep(now time.Time, picked map[string]pressure, emit Emit) (dropped int, err error) {
+	x := txn{tracker: t, many: make([]held, 0, len(picked))}
+	for root := range picked {
+		x.many = append(x.many, held{root: root})
 	}
 	spans, err := func() (spans int, err error) {
 		defer x.release() // on every path, a panic's too
@@ -98,7 +75,7 @@ func (t *Tracker) sweep(now time.Time, roots []picked, emit Emit) (dropped int, 
 		}
 		for i := range x.many {
 			h := &x.many[i]
-			h.g, h.out = expire(h.g, now, t.lim, pressures[h.root])
+			h.g, h.out = expire(h.g, now, t.lim, picked[h.root])
 			h.changed, spans = true, spans+len(h.out)
 		}
 		return spans, x.commit()
@@ -150,11 +127,9 @@ func (t *Tracker) answered(x *txn, taken bool) error {
 	return err
 }
 
-// verifyOpen makes memory's counts the storage's, as far as max_open needs:
-// counted as open, what another replica closed since would make a sweep
-// evict live lifecycles. Beyond max_open, with a storage, it reads back
-// the groups memory holds, batch by batch, until within max_open or done;
-// a batch it cannot read ends it, and the sweep works with memory as it is.
+// verifyOpen makes memory's open count the storage's, as far as max_open needs: what
+// another replica closed, counted open, would make a sweep evict live lifecycles. Beyond
+// max_open it reads back the groups memory holds, batch by batch, until within it or a read fails.
 func (t *Tracker) verifyOpen() {
 	if t.groups == nil || t.Open() <= t.maxOpen {
 		return
@@ -181,10 +156,9 @@ func (t *Tracker) forgetUnsettled(now time.Time) {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
 	for root, rs := range t.unsettled {
-		if rs = slices.DeleteFunc(rs, func(r rec) bool { return now.Sub(maxTime(r.at, r.end)) > t.lim.keep }); len(rs) == 0 {
+		t.unsettled[root] = slices.DeleteFunc(rs, func(r rec) bool { return now.Sub(maxTime(r.at, r.end)) > t.lim.keep })
+		if len(t.unsettled[root]) == 0 {
 			delete(t.unsettled, root)
-		} else {
-			t.unsettled[root] = rs
 		}
 	}
 	t.anyUnsettled.Store(len(t.unsettled) > 0)

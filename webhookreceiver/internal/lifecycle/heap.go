@@ -1,22 +1,17 @@
 package lifecycle
 
-// A time-ordered heap of dues, oldest first. It is 4-ary and keeps each
-// due's time in its own array: with a hundred thousand lifecycles open, a
-// sift reads a few lines of that array per level instead of two dues
-// scattered over the heap, and has half the levels of a binary one.
-//
-// A removal leaves its place empty rather than sifting: most groups change
-// well before they are due, and a removal then costs one write. Empty
-// places go when they come to the top, or all at once when they outnumber
-// the dues.
+// A heap of dues, oldest first: 4-ary, each due's time in its slot, so that with
+// a hundred thousand lifecycles open a sift reads a few cache lines per level, in
+// half a binary heap's levels. A removal leaves its place empty rather than
+// sifting: most groups change well before they are due. Empty places go when
+// they reach the top, or all at once when they outnumber the dues.
 
 import (
 	"math"
 	"time"
 )
 
-// due is a place in a heap: a root's group, by when expiry next has to do
-// with it.
+// due is a root's place in a heap, by when expiry next has to do with it.
 type due struct {
 	at   time.Time
 	root string
@@ -38,7 +33,6 @@ type timeline struct {
 
 const arity = 4
 
-// len is how many dues the heap holds.
 func (h *timeline) len() int { return len(h.s) - h.empty }
 
 func (h *timeline) less(i, j int) bool {
@@ -94,8 +88,7 @@ func (h *timeline) leave(d *due) {
 	h.empty++
 }
 
-// top is the oldest due, nil when there is none. The empty places above it
-// go.
+// top is the oldest due, nil when there is none; the empty places above it go.
 func (h *timeline) top() *due {
 	for len(h.s) > 0 && h.s[0].d == nil {
 		last := len(h.s) - 1
@@ -110,7 +103,7 @@ func (h *timeline) top() *due {
 	return h.s[0].d
 }
 
-// compact drops the empty places, and orders what is left anew.
+// compact drops the empty places and heapifies what is left.
 func (h *timeline) compact() {
 	kept := h.s[:0]
 	for _, s := range h.s {
@@ -127,23 +120,15 @@ func (h *timeline) compact() {
 }
 
 func (h *timeline) up(i int) {
-	for i > 0 {
-		parent := (i - 1) / arity
-		if !h.less(i, parent) {
-			return
-		}
-		h.swap(i, parent)
-		i = parent
+	for i > 0 && h.less(i, (i-1)/arity) {
+		h.swap(i, (i-1)/arity)
+		i = (i - 1) / arity
 	}
 }
 
 // down sinks i below its younger children.
 func (h *timeline) down(i int) {
-	for {
-		first := arity*i + 1
-		if first >= len(h.s) {
-			break
-		}
+	for first := arity*i + 1; first < len(h.s); first = arity*i + 1 {
 		least := first
 		for c := first + 1; c < first+arity && c < len(h.s); c++ {
 			if h.less(c, least) {
@@ -151,17 +136,15 @@ func (h *timeline) down(i int) {
 			}
 		}
 		if !h.less(least, i) {
-			break
+			return
 		}
 		h.swap(i, least)
 		i = least
 	}
 }
 
-// first returns, oldest first, the dues at the top of h as long as take
-// says yes to the next (given how many came before), at most limit. It
-// takes them out one by one and puts them back: a cost in what it returns,
-// not in what h holds.
+// first takes out, oldest first, at most limit dues from the top of h while take says yes to
+// the next (given how many came before), and puts them back: a cost in what it returns only.
 func (h *timeline) first(limit int, take func(d *due, before int) bool) []*due {
 	var out []*due
 	for len(out) < limit {

@@ -1,21 +1,16 @@
 package lifecycle
 
-// The per-root index: each root's group in memory (a bot and its states,
-// participants and utterances), behind a lock of its own that a
-// transaction (txn.go) holds from its read to its commit, across a
-// delivery's emit and its storage calls (a sweep emits with none held). The map from root to group is split in shards, whose
-// locks are held only to find, make or drop a group.
+// The per-root index: each root's group in memory, behind a lock a transaction
+// (txn.go) holds from its read to its commit, across a delivery's emit and
+// storage calls. The map is in shards, locked only to find, make or drop a group.
 //
-// The lock order, for deliveries, sweeps and the max_open check alike:
-// roots' locks (life.mu) in key order, so that transactions sharing roots
-// never wait in a circle; under them, for a moment and never across a call
-// out, a shard's lock or Tracker.timeMu, never both. Every hold is matched by
-// a deferred release, so that a panic (a consumer's, a storage's) lets go.
+// The lock order: roots' locks (life.mu) in key order, so that transactions
+// sharing roots never wait in a circle; under them, for a moment and never
+// across a call out, a shard's lock or Tracker.timeMu, never both. Every hold
+// has a deferred release, so that a panic (a consumer's, a storage's) lets go.
 
 import (
 	"hash/maphash"
-	"slices"
-	"strings"
 	"sync"
 
 	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
@@ -33,18 +28,15 @@ type shard struct {
 
 // life is one root's group in memory.
 type life struct {
-	mu   sync.Mutex       // held by the one delivery, or sweep, applying to this root
+	mu   sync.Mutex       // held by the one transaction on this root
 	refs int              // guarded by the shard's mu: who holds or waits for mu
 	src  translate.Source // guarded by mu: who sent the root's events
 	g    group            // guarded by mu
 	// Its places in the Tracker's heaps, guarded by Tracker.timeMu.
-	due    due // by when expiry has to do with it
-	opened due // by its oldest open span, while it has one
-	kept   due // by its oldest tombstone, while it has one
+	due, opened, kept due
 }
 
-// held is a root that a transaction holds, its group as the transaction
-// changed it, and the spans that came out of it.
+// held is a root a transaction holds, its group as changed, and the spans out.
 type held struct {
 	root    string
 	life    *life
@@ -70,8 +62,7 @@ func (ix *index) shard(root string) *shard {
 	return &ix.shards[maphash.String(ix.seed, root)%uint64(len(ix.shards))]
 }
 
-// hold locks the lives of roots, which are sorted and distinct, one after
-// the other.
+// hold locks the lives of roots, which are sorted and distinct.
 func (ix *index) hold(roots []held) {
 	for i := range roots {
 		s := ix.shard(roots[i].root)
@@ -89,8 +80,7 @@ func (ix *index) hold(roots []held) {
 	}
 }
 
-// release unlocks what hold locked, and drops the lives that hold nothing
-// and that no one else waits for.
+// release unlocks what hold locked, dropping the lives that hold nothing and no one waits for.
 func (ix *index) release(roots []held) {
 	for i := range roots {
 		l := roots[i].life
@@ -112,10 +102,4 @@ func (ix *index) release(roots []held) {
 			lives.Put(l)
 		}
 	}
-}
-
-// sortedRoots sorts roots by key and drops repeats: the order hold takes them in.
-func sortedRoots(roots []held) []held {
-	slices.SortFunc(roots, func(a, b held) int { return strings.Compare(a.root, b.root) })
-	return slices.CompactFunc(roots, func(a, b held) bool { return a.root == b.root })
 }

@@ -1,10 +1,7 @@
 // Package lifecycle turns the lifecycle transitions carried by events into
-// spans. The rules are one pure function over one root's group (rules.go);
-// around it, plumbing: the roots' locks (index.go), where groups are kept
-// (memory, or a storage extension: storage.go, record.go), the transaction
-// that loads a group, applies the rules, emits and stores (txn.go), and
-// expiry, which finds the groups due at the top of a heap (heap.go,
-// expiry.go).
+// spans. The rules are a pure function over one root's group (rules.go);
+// around them: the roots' locks (index.go), storage (storage.go, record.go),
+// the transaction (txn.go) and expiry (heap.go, expiry.go).
 package lifecycle
 
 import (
@@ -23,23 +20,20 @@ import (
 // AttrIncomplete marks a span whose start or end was never seen.
 const AttrIncomplete = "webhook.lifecycle.incomplete"
 
-// open is a span's data: its name, times, attributes and, for a root, its
-// timeline's phases.
+// open is a span's data.
 type open struct {
-	root     string // "" for a root
-	name     string
-	start    time.Time
-	perStart bool
-	withRoot bool // ends when its root ends
-	attrs    attrs
-	steps    []step // a root's timeline phases, in time order
-
-	end     time.Time
-	failed  bool
-	message string
+	root       string // "" for a root
+	name       string
+	start, end time.Time
+	perStart   bool // a span per start (stays)
+	withRoot   bool // ends when its root ends
+	attrs      attrs
+	steps      []step // a root's timeline phases, in time order
+	failed     bool
+	message    string
 }
 
-// since is the time an open entry dates from, for its timeout.
+// since is when a span dates from, for its timeout.
 func (o open) since() time.Time {
 	if o.start.IsZero() {
 		return o.end
@@ -49,43 +43,35 @@ func (o open) since() time.Time {
 
 // step is a point on a timeline: the start of a phase.
 type step struct {
-	slot  string
-	name  string
-	at    time.Time
-	attrs attrs
+	slot, name string
+	at         time.Time
+	attrs      attrs
 }
 
-// Tracker keeps the lifecycles' groups. Its zero value is not usable: use
-// NewTracker.
+// Tracker keeps the lifecycles' groups. Use NewTracker to make one.
 type Tracker struct {
 	index *index // the groups in memory, by root, and the roots' locks
 
-	// timeMu guards dues, the counts and unsettled; it is held for a
-	// moment, never across a call out.
+	// timeMu guards what follows up to anyUnsettled; held for a moment,
+	// never across a call out.
 	timeMu sync.Mutex
-	dues   timeline // every group that holds anything, by when expiry has to do with it
+	dues   timeline // the groups holding anything, by when expiry has to do with them
 	opened timeline // the groups with spans open, by the oldest: evicted first beyond max_open
 	kept   timeline // the groups with tombstones, by the oldest: trimmed first beyond max_open
-	nOpen  int      // spans open (or waiting for their start)
+	nOpen  int      // spans open or waiting
 	nKept  int      // tombstones
-	// unsettled holds, by root, the spans emitted by a transaction whose
-	// write then failed: the storage does not know them emitted, so the
-	// next transaction on the root is told (txn.hold).
-	unsettled map[string][]rec
-	// anyUnsettled is whether unsettled holds anything, read without timeMu.
-	anyUnsettled atomic.Bool
+	// unsettled is, by root, spans emitted by a transaction whose write then
+	// failed: the next transaction on the root is told them (txn.hold).
+	unsettled    map[string][]rec
+	anyUnsettled atomic.Bool // read without timeMu
 
 	lim     limits
-	maxOpen int // beyond it, Expire closes the oldest whatever their age
-
-	// groups is where groups are kept for good: nil for memory, or with
-	// UseStorage (before the first delivery) the storage (storage.go).
-	groups *storageGroups
+	maxOpen int            // beyond it, Expire closes the oldest whatever their age
+	groups  *storageGroups // nil for memory, else set by UseStorage
 }
 
-// NewTracker returns a Tracker that closes, as incomplete, what stays open
-// longer than timeout, and the oldest of what is open beyond maxOpen; a
-// closed span is emitted once grace has passed.
+// NewTracker returns a Tracker that closes, as incomplete, what stays open longer
+// than timeout and the oldest open beyond maxOpen, and emits a closed span after grace.
 func NewTracker(timeout, grace time.Duration, maxOpen int) *Tracker {
 	return &Tracker{
 		index:   newIndex(),
@@ -94,9 +80,8 @@ func NewTracker(timeout, grace time.Duration, maxOpen int) *Tracker {
 	}
 }
 
-// lease is how long a span a sweep handed to the pipeline stays handed
-// over: past it with no answer written (the process died), any sweep hands
-// it over again. Longer than a sweep's pipeline call and storage calls.
+// lease is how long a sweep's handing over of a span stands: longer than a sweep's calls;
+// past it with no answer written (the process died), a sweep hands the span over again.
 const lease = 2 * time.Minute
 
 // Open returns how many lifecycles are open.
@@ -109,12 +94,10 @@ func (t *Tracker) Open() int {
 // Emit hands spans to the traces pipeline; nil is their acceptance.
 type Emit func(spans ptrace.Traces) error
 
-// Apply moves the lifecycles by the events' transitions, which arrived at
-// now, as one transaction on the roots they touch (txn.go): it emits the
-// spans whose grace is over and, only once emit accepted them, stores what
-// changed, so that a refused delivery, retried by its platform, does it
-// all again. emit is not called when nothing is to be emitted. Spans take
-// their times from the events, not from their arrival.
+// Apply moves the lifecycles by the events' transitions, arrived at now, as one transaction
+// on the roots they touch (txn.go): it emits the spans whose grace is over (if any) and, only
+// once emit took them, stores what changed, so that a refused delivery, retried by its
+// platform, does it all again. Spans take their times from the events.
 func (t *Tracker) Apply(src translate.Source, events []provider.Event, now time.Time, emit Emit) error {
 	x := txn{tracker: t}
 	defer x.release()
@@ -151,9 +134,8 @@ func (t *Tracker) Apply(src translate.Source, events []provider.Event, now time.
 	return nil
 }
 
-// ErrStorage refuses a delivery whose lifecycles could not be read from,
-// or written to, the storage; the failure itself is logged where it
-// happened. It is retryable: nothing changed.
+// ErrStorage refuses a delivery whose lifecycles could not be read from, or
+// written to, the storage (logged where it happened). Retryable: nothing changed.
 var ErrStorage = errors.New("the lifecycles' storage could not be read or written, retry later")
 
 // rootOf is the root whose group a transition changes.

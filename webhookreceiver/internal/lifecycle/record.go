@@ -1,11 +1,8 @@
 package lifecycle
 
-// The stored form of a group. A root's group (every span the root knows of,
-// open, closed or emitted) is one record, so that a delivery reads and
-// writes what it plans against in one call each, whichever process opened
-// what. Keys and slots under the root are kept relative to it, fields under
-// short names and the source once: a bot with its phases stays a few
-// hundred bytes.
+// The stored form of a group: one record per root, so that a delivery reads and writes
+// what it plans against in one call each, whichever process opened what. Keys under the
+// root are relative to it, fields short, the source once: a bot stays a few hundred bytes.
 
 import (
 	"encoding/json"
@@ -29,9 +26,8 @@ type sourceRecord struct {
 	ScopeVersion string `json:"v,omitempty"`
 }
 
-// entryRecord is one span of a group. Records written before the rules
-// kept closed spans have no state: open, or waiting when only the end is
-// known.
+// entryRecord is one span of a group. Records written before the rules kept
+// closed spans have no state: open, or waiting when only the end is known.
 type entryRecord struct {
 	Key      string            `json:"k,omitempty"` // see relKey
 	Name     string            `json:"n"`
@@ -72,28 +68,25 @@ func absKey(root, rel string) string {
 	return rel
 }
 
-// encodeGroup is the record of g, which is not empty: its spans in the
-// order of their keys and starts, the root first.
+// encodeGroup is the record of g, not empty: its spans by key and start, the root first.
 func encodeGroup(src translate.Source, g group) []byte {
 	recs := slices.Clone(g.recs)
 	slices.SortFunc(recs, byKeyStart)
 	r := groupRecord{Src: sourceRecord{src.Provider, src.ServiceName, src.ScopeName, src.ScopeVersion}, Open: make([]entryRecord, len(recs))}
 	for i, e := range recs {
-		er := entryRecord{
+		r.Open[i] = entryRecord{
 			Key: relKey(g.root, e.key), Name: e.name, Start: e.start, PerStart: e.perStart, WithRoot: e.withRoot,
 			Attrs: e.attrs.asMap(), End: e.end, Failed: e.failed, Message: e.message, State: e.state, By: e.by, At: e.at,
 		}
 		for _, s := range e.steps {
-			er.Steps = append(er.Steps, stepEntry{relKey(g.root, s.slot), s.name, s.at, s.attrs.asMap()})
+			r.Open[i].Steps = append(r.Open[i].Steps, stepEntry{relKey(g.root, s.slot), s.name, s.at, s.attrs.asMap()})
 		}
-		r.Open[i] = er
 	}
 	b, _ := json.Marshal(r) // strings, times, numbers and bools always marshal
 	return b
 }
 
-// decodeGroup reads the record of root's group: no record is an empty
-// group; false when the record is not one.
+// decodeGroup reads root's group from b: nil is an empty group; false when b is not a record.
 func decodeGroup(root string, b []byte) (translate.Source, group, bool) {
 	g := group{root: root}
 	if b == nil {

@@ -1,14 +1,9 @@
 package lifecycle
 
-// The lifecycle rules, as one pure function over one root's group: what a
-// transition, or time, makes of the group, and the spans that come out.
-// No locks, storage or pdata here (TestRulesArePure): the transaction
-// (txn.go) is the only caller, for deliveries and sweeps alike.
-//
-// A group holds every span its root knows of: open, ended with its start
-// unseen (waiting), closed and waiting out the grace, handed to the
-// pipeline (sending), and emitted (a tombstone: enough to recognise a late
-// start, end or complete event of it, kept for the timeout).
+// The lifecycle rules: what a transition, or time, makes of one root's group, and
+// the spans that come out. Pure (TestRulesArePure): no locks, storage or pdata;
+// the transaction (txn.go) is the only caller. A group holds every span its root
+// knows of, emitted ones too: a tombstone, kept for the timeout, knows a late event.
 
 import (
 	"slices"
@@ -26,8 +21,8 @@ const (
 	stSent                 // emitted: a tombstone
 )
 
-// closing is how a span closed; all but byEnd mark it incomplete, and a
-// delivery that arrives within the grace may still complete it.
+// closing is how a span closed; all but byEnd are incomplete, which a
+// delivery within the grace may still complete.
 type closing uint8
 
 const (
@@ -71,20 +66,16 @@ type limits struct {
 	lease   time.Duration // a span handed to the pipeline by a sweep is handed again after this, if not confirmed
 }
 
-// move is a transition as the rules see it (provider.Transition, its
-// attributes made attrs).
+// move is a provider.Transition as the rules see it.
 type move struct {
-	key, root, name  string
-	start, end, step time.Time
-	perStart         bool
-	withRoot         bool
-	failed           bool
-	message          string
-	attrs            attrs
+	key, root, name            string
+	start, end, step           time.Time
+	perStart, withRoot, failed bool
+	message                    string
+	attrs                      attrs
 }
 
-// apply is what one transition at now makes of g, and the spans whose grace
-// is over (with a zero grace, those it closed).
+// apply is what one transition at now makes of g, and the spans whose grace is over.
 func apply(g group, m move, now time.Time, lim limits) (group, []rec) {
 	g = g.clone()
 	if !m.step.IsZero() {
@@ -104,10 +95,9 @@ const (
 	evict                   // and all it has open closes, and is emitted at once (beyond max_open)
 )
 
-// expire is what time makes of g at now: spans open longer than the timeout
-// close incomplete; spans whose grace is over, and those a sweep handed over
-// whose lease ended, are emitted; tombstones past the timeout go. Under
-// pressure, more goes (see pressure).
+// expire is what time makes of g at now: what is open past the timeout closes
+// incomplete, what is due is emitted, tombstones past keeping go; under
+// pressure, more (see pressure).
 func expire(g group, now time.Time, lim limits, p pressure) (group, []rec) {
 	g = g.clone()
 	by, evict := byTimeout, p == evict
@@ -117,7 +107,7 @@ func expire(g group, now time.Time, lim limits, p pressure) (group, []rec) {
 	for _, root := range []bool{false, true} { // the root last: it closes its children at its end
 		for i := range g.recs {
 			if r := &g.recs[i]; (r.key == g.root) == root && r.state <= stWaiting && (evict || now.Sub(r.since()) > lim.timeout) {
-				g.closeIncomplete(i, now, now, by)
+				g.close(i, now, move{}, by, now)
 			}
 		}
 	}
@@ -128,8 +118,7 @@ func expire(g group, now time.Time, lim limits, p pressure) (group, []rec) {
 	return g, out
 }
 
-// settle records how the pipeline answered spans a sweep handed to it:
-// taken, they are tombstones; refused, they wait for the next sweep.
+// settle records the pipeline's answer: spans taken are tombstones, refused ones wait.
 func settle(g group, sent []rec, taken bool) group {
 	g = g.clone()
 	for _, s := range sent {
@@ -215,23 +204,19 @@ func (g *group) span(m move, now time.Time) int {
 
 // add makes a new span of m: open, waiting for its start, or closed.
 func (g *group) add(m move, now time.Time) int {
-	r := rec{key: m.key, open: open{root: m.root, name: m.name, start: m.start, perStart: m.perStart, withRoot: m.withRoot, attrs: m.attrs}}
-	switch {
-	case m.start.IsZero() && m.end.IsZero():
+	if m.start.IsZero() && m.end.IsZero() {
 		return -1
-	case m.end.IsZero():
-		r.state = stOpen
-	case m.start.IsZero():
+	}
+	r := rec{key: m.key, open: open{root: m.root, name: m.name, start: m.start, perStart: m.perStart, withRoot: m.withRoot, attrs: m.attrs}}
+	if m.start.IsZero() {
 		r.state, r.end, r.failed, r.message = stWaiting, m.end, m.failed, m.message
-	default:
-		r.end, r.failed, r.message = maxTime(m.start, m.end), m.failed, m.message
-		r.state, r.by, r.at = stClosed, byEnd, now
 	}
 	g.recs = append(g.recs, r)
-	if r.state == stClosed && r.key == g.root {
-		g.closeChildren(r.end, now)
+	i := len(g.recs) - 1
+	if !m.start.IsZero() && !m.end.IsZero() {
+		g.close(i, m.end, m, byEnd, now)
 	}
-	return len(g.recs) - 1
+	return i
 }
 
 // update applies m to the span i already is. An emitted span is past
@@ -248,7 +233,7 @@ func (g *group) update(i int, m move, now time.Time) {
 			r.start = m.start
 		}
 		if !m.end.IsZero() {
-			g.close(i, m.end, m, now)
+			g.close(i, m.end, m, byEnd, now)
 		}
 	case stWaiting:
 		if !m.start.IsZero() {
@@ -256,7 +241,7 @@ func (g *group) update(i int, m move, now time.Time) {
 			if m.start.After(r.end) {
 				r.start = r.end
 			}
-			g.close(i, r.end, move{failed: r.failed, message: r.message}, now)
+			g.close(i, r.end, move{failed: r.failed, message: r.message}, byEnd, now)
 		}
 	case stClosed:
 		if !m.start.IsZero() && (m.start.Before(r.start) || r.by == byLone) && !m.start.After(r.end) {
@@ -271,71 +256,54 @@ func (g *group) update(i int, m move, now time.Time) {
 	}
 }
 
-// close ends the open or waiting span i at end, as m says; a root closes
-// its children with it.
-func (g *group) close(i int, end time.Time, m move, now time.Time) {
-	r := &g.recs[i]
-	r.end, r.failed, r.message = maxTime(r.start, end), m.failed, m.message
-	r.state, r.by, r.at = stClosed, byEnd, now
-	if r.key == g.root {
-		g.closeChildren(r.end, now)
-	}
-}
-
-// closeIncomplete closes the open or waiting span i at end, incomplete:
-// an end whose start never came is a span of no length at that end; a stay
+// close ends the open or waiting span i at end, as m says; a root closes its
+// children with it. Incomplete, a lone end is a span of no length, and a stay
 // ends no later than the next stay of its key starts.
-func (g *group) closeIncomplete(i int, end, now time.Time, by closing) {
+func (g *group) close(i int, end time.Time, m move, by closing, now time.Time) {
 	r := &g.recs[i]
 	switch {
+	case by == byEnd:
 	case r.state == stWaiting:
-		r.start, by = r.end, byLone
+		r.start, end, by, m = r.end, r.end, byLone, move{failed: r.failed, message: r.message}
 	case r.perStart:
 		for j := range g.recs {
 			if s := &g.recs[j]; s.key == r.key && s.start.After(r.start) && s.start.Before(end) {
 				end = s.start
 			}
 		}
-		fallthrough
-	default:
-		r.end = maxTime(r.start, end)
-		r.failed, r.message = false, ""
 	}
+	r.end, r.failed, r.message = maxTime(r.start, end), m.failed, m.message
 	r.state, r.by, r.at = stClosed, by, now
 	if r.key == g.root {
 		g.closeChildren(r.end, now)
 	}
 }
 
-// closeChildren closes, incomplete, the children open when their root
-// ended that end with it (a participant still in the meeting when the bot
-// left); a real end arriving within the grace still completes them.
+// closeChildren closes, incomplete, the open children that end with the root (a
+// participant still in when the bot left); a real end within the grace completes them.
 func (g *group) closeChildren(end, now time.Time) {
 	for j := range g.recs {
 		if c := &g.recs[j]; c.key != g.root && c.withRoot && c.state == stOpen {
-			g.closeIncomplete(j, maxTime(c.start, end), now, byRoot)
+			g.close(j, maxTime(c.start, end), move{}, byRoot, now)
 		}
 	}
 }
 
-// closeWithRoot closes a child just started after its root closed (its
-// start retried late) as its root's end closed the others.
+// closeWithRoot closes a child started after its root closed, as the root's end closed the others.
 func (g *group) closeWithRoot(i int, now time.Time) {
 	c := &g.recs[i]
 	if c.key == g.root || !c.withRoot || c.state != stOpen {
 		return
 	}
 	if j := g.find(g.root); j >= 0 && g.recs[j].state >= stClosed && !c.start.After(g.recs[j].end) {
-		g.closeIncomplete(i, g.recs[j].end, now, byRoot)
+		g.close(i, g.recs[j].end, move{}, byRoot, now)
 	}
 }
 
-// stay applies m to the stays of a per-start key (a participant who leaves
-// and rejoins): each end goes to the latest stay started before it (at its
-// instant when none is), each start to the earliest end at or after it;
-// so an end at the instant a stay starts belongs to the stay before. A
-// pair not emitted yet that a later delivery shows wrong is paired anew: the
-// start or end it gives up is applied again.
+// stay applies m to the stays of a per-start key (a participant who leaves and rejoins):
+// an end goes to the latest stay started before it (else at its instant), a start to the
+// earliest end at or after it. A pair not emitted yet that a later delivery shows wrong
+// is paired anew: the start or end it gives up is applied again.
 func (g *group) stay(m move, now time.Time) int {
 	if !m.start.IsZero() {
 		if i := slices.IndexFunc(g.recs, func(r rec) bool { return r.key == m.key && r.state != stWaiting && r.start.Equal(m.start) }); i >= 0 {
@@ -343,10 +311,9 @@ func (g *group) stay(m move, now time.Time) int {
 			return i
 		}
 	}
-	var i int
+	i := -1
 	switch {
-	case !m.start.IsZero() && !m.end.IsZero():
-		return g.add(m, now)
+	case !m.start.IsZero() && !m.end.IsZero(): // a whole stay, added
 	case !m.start.IsZero():
 		if i = g.earliestEnd(m.key, m.start); i >= 0 && g.paired(i) {
 			r := &g.recs[i]
@@ -370,8 +337,6 @@ func (g *group) stay(m move, now time.Time) int {
 		if i < 0 && slices.ContainsFunc(g.recs, func(r rec) bool { return r.key == m.key && r.end.Equal(m.end) }) {
 			return -1 // this end again
 		}
-	default:
-		return -1
 	}
 	if i < 0 {
 		return g.add(m, now)
@@ -384,10 +349,9 @@ func (g *group) stay(m move, now time.Time) int {
 // emitted yet: a pair that a delivery may still show wrong.
 func (g *group) paired(i int) bool { return g.recs[i].state == stClosed && g.recs[i].by == byEnd }
 
-// latestStart is the stay of key an end at end belongs to: of those whose
-// end is not known (open, or closed incomplete) or is later than end (a
-// pair not emitted yet), the latest started before end, else at end; -1
-// for none.
+// latestStart is the stay of key an end at end belongs to: of those whose end
+// is unknown (open, closed incomplete) or later than end (a pair not emitted
+// yet), the latest started before end, else at end; -1 for none.
 func (g *group) latestStart(key string, end time.Time) int {
 	best := -1
 	for i := range g.recs {
@@ -403,14 +367,12 @@ func (g *group) latestStart(key string, end time.Time) int {
 	return best
 }
 
-// naiveStays, set by TestTheRulesAreNeeded alone, pairs an end with the
-// latest stay of its key whatever their times, as the engine before these
-// rules did, to show the property test catching it.
+// naiveStays, set by TestTheRulesAreNeeded alone, pairs an end with the latest
+// stay of its key whatever their times, as the old engine did: the tests catch it.
 var naiveStays bool
 
-// better reports whether a stay started at a is a better match than one
-// started at b for an end at end: one before end beats one at it, a later
-// one beats an earlier.
+// better reports whether a stay started at a matches an end at end better than
+// one started at b: before end beats at end, later beats earlier.
 func better(a, b, end time.Time) bool {
 	if a.Equal(end) != b.Equal(end) {
 		return b.Equal(end)
@@ -418,10 +380,9 @@ func better(a, b, end time.Time) bool {
 	return a.After(b)
 }
 
-// earliestEnd is the end a start at start belongs to: of the ends whose
-// start is not known (waiting, or closed alone) or is not the latest
-// before them (a pair not emitted yet that starts after start at its end's
-// instant, or before start), the earliest at or after start; -1 for none.
+// earliestEnd is the end a start at start belongs to: of the ends whose start is unknown
+// (waiting, closed alone) or not the latest before them (a pair not emitted yet starting
+// after start at its end's instant, or before start), the earliest at or after start.
 func (g *group) earliestEnd(key string, start time.Time) int {
 	best := -1
 	for i := range g.recs {
@@ -437,8 +398,7 @@ func (g *group) earliestEnd(key string, start time.Time) int {
 	return best
 }
 
-// addStep puts a phase on the timeline of its root, open or closed within
-// the grace; a root not seen yet, or emitted, takes none.
+// addStep puts a phase on its root's timeline while the root is open or closed within the grace.
 func (g *group) addStep(m move) {
 	i := g.find(m.root)
 	if i < 0 || g.recs[i].emitted() || g.recs[i].state == stWaiting {
@@ -446,24 +406,22 @@ func (g *group) addStep(m move) {
 	}
 	r := &g.recs[i]
 	s := step{slot: m.key, name: m.name, at: m.step, attrs: m.attrs.compact()}
-	steps := slices.Clone(r.steps)
-	j, found := slices.BinarySearchFunc(steps, s, func(a, b step) int {
+	j, found := slices.BinarySearchFunc(r.steps, s, func(a, b step) int {
 		if c := a.at.Compare(b.at); c != 0 {
 			return c
 		}
 		return strings.Compare(a.slot, b.slot)
 	})
+	r.steps = slices.Clone(r.steps) // the group apply cloned shares it
 	if found {
-		steps[j] = s
+		r.steps[j] = s
 	} else {
-		steps = slices.Insert(steps, j, s)
+		r.steps = slices.Insert(r.steps, j, s)
 	}
-	r.steps = steps
 }
 
-// flush returns the closed spans whose grace is over (all of them when
-// evict), and those handed over whose lease ended, in key order; a span
-// whose ID was emitted before never comes out again.
+// flush returns, in key order, the closed spans whose grace is over (all when evict) and
+// those handed over whose lease ended; a span whose ID was emitted before never comes out again.
 func (g *group) flush(now time.Time, lim limits, evict bool) []rec {
 	var out []rec
 	for i := range g.recs {
@@ -499,8 +457,7 @@ func byKeyStart(a, b rec) int {
 	return a.start.Compare(b.start)
 }
 
-// tombstone is what is kept of an emitted span: enough to know a late
-// delivery of it.
+// tombstone is what is kept of an emitted span: enough to know a late delivery of it.
 func tombstone(r rec) rec {
 	return rec{key: r.key, open: open{root: r.root, name: r.name, start: r.start, end: r.end, perStart: r.perStart}, state: stSent, by: r.by, at: r.at}
 }

@@ -1,7 +1,6 @@
 package lifecycle
 
-// Spans: an open lifecycle as the spans it closes, with the IDs the
-// reference gives (Traces and their IDs), and its timeline's phases.
+// Spans as pdata, with the IDs the reference gives (Traces and their IDs).
 
 import (
 	"time"
@@ -13,8 +12,7 @@ import (
 	"github.com/eventhooks/collector/webhookreceiver/internal/translate"
 )
 
-// appendSpan writes the span of r, from src, and the phases of its
-// timeline if it has one.
+// appendSpan writes the span of r, from src, and its timeline's phases.
 func appendSpan(td ptrace.Traces, src translate.Source, r *rec) {
 	key := r.id()
 	ss := td.ResourceSpans().AppendEmpty()
@@ -69,8 +67,8 @@ func spanID(key string, o open) string {
 	return key
 }
 
-// timedKey is key/<t in RFC 3339>: the key of one stay of a span, or of one phase.
-// The time is written on the stack, so that the key is the one string made.
+// timedKey is key/<t in RFC 3339>: the key of one stay of a span, or of one
+// phase. The time is written on the stack: the key is the one string made.
 func timedKey(key string, t time.Time) string {
 	var b [len("2006-01-02T15:04:05.999999999Z07:00")]byte
 	return key + "/" + string(t.UTC().AppendFormat(b[:0], time.RFC3339Nano))

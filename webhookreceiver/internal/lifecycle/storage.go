@@ -1,10 +1,8 @@
 package lifecycle
 
-// The storage: with a storage extension, it is the truth of the groups,
-// and memory this process's copy of what it read and wrote, for expiry. A
-// transaction reads its roots' groups from it in one call, which makes
-// memory of them what the storage holds, and writes the groups it changed
-// back in one call at commit; under the roots' locks alone.
+// The storage extension, when there is one, is the truth of the groups; memory
+// is this process's copy, for expiry. A transaction reads its roots' groups in
+// one call and writes those it changed in one, under the roots' locks alone.
 
 import (
 	"context"
@@ -22,10 +20,9 @@ const (
 	openPrefix   = "lifecycle/open/"   // one lifecycle, as releases before the groups kept it; no longer read
 )
 
-// UseStorage keeps the tracker's state in a storage extension: a restarted
-// process, or another replica sharing the storage, goes on where the last
-// one stopped. It loads the groups, for expiry, when the client can walk
-// its entries (file_storage can). Call it before the first delivery.
+// UseStorage keeps the tracker's state in a storage extension, for a restarted
+// process or another replica to go on from. Called before the first delivery,
+// it loads the groups for expiry when the client can walk them (file_storage can).
 func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger *zap.Logger) error {
 	t.groups = &storageGroups{client: client, logger: logger}
 	walker, ok := client.(storage.Walker)
@@ -45,15 +42,11 @@ func (t *Tracker) UseStorage(ctx context.Context, client storage.Client, logger 
 }
 
 // storageTimeout bounds a storage call made while roots are held: a storage
-// that hangs must not hold them, and the deliveries waiting for them, for
-// ever. The call is then refused as any failed one.
+// that hangs must not hold them, and the deliveries waiting, for ever.
 const storageTimeout = 10 * time.Second
 
-// storageGroups keeps the groups in a storage extension; Tracker.groups is
-// nil for memory, which has nothing to read back and whose writes cannot
-// fail. Not an interface on purpose: a call through one would move the
-// roots a transaction holds, and with them the transaction, off its
-// caller's stack.
+// storageGroups keeps the groups in a storage extension. Not an interface (memory as nil) on
+// purpose: a call through one would move a transaction's roots, and it, off its caller's stack.
 type storageGroups struct {
 	client storage.Client
 	logger *zap.Logger
@@ -69,9 +62,8 @@ func (g *storageGroups) batch(what string, ops []*storage.Operation) error {
 	return nil
 }
 
-// read reads the groups of roots (held) in one call and makes memory of
-// them what the storage holds. When the call fails, memory is left as it
-// was.
+// read reads the groups of roots (held) in one call and makes memory of them
+// what the storage holds; a failed call leaves memory as it was.
 func (g *storageGroups) read(t *Tracker, roots []held) error {
 	if g == nil || len(roots) == 0 {
 		return nil
@@ -83,8 +75,7 @@ func (g *storageGroups) read(t *Tracker, roots []held) error {
 	if err := g.batch("read lifecycles from", ops); err != nil {
 		return err
 	}
-	for i := range roots {
-		h := &roots[i]
+	for i, h := range roots {
 		src, group, ok := decodeGroup(h.root, ops[i].Value)
 		if !ok {
 			g.logger.Warn("A lifecycle record in the storage is unreadable; taken as empty", zap.String("root", h.root))
@@ -94,15 +85,13 @@ func (g *storageGroups) read(t *Tracker, roots []held) error {
 	return nil
 }
 
-// write writes the changed groups in one call (deleted when they hold
-// nothing), before memory takes them.
+// write writes the changed groups in one call, deleting those that hold nothing.
 func (g *storageGroups) write(roots []held) error {
 	if g == nil {
 		return nil
 	}
 	ops := make([]*storage.Operation, 0, len(roots))
-	for i := range roots {
-		h := &roots[i]
+	for _, h := range roots {
 		switch {
 		case !h.changed:
 		case len(h.g.recs) == 0:
@@ -117,9 +106,8 @@ func (g *storageGroups) write(roots []held) error {
 	return g.batch("write lifecycles to", ops)
 }
 
-// Stale reports whether an entry of the storage is past reading: the
-// records that releases before this one kept beside the groups. The
-// receiver deletes such entries as it walks the storage.
+// Stale reports whether an entry of the storage is past reading: what
+// releases before this one kept beside the groups. The receiver deletes them.
 func (t *Tracker) Stale(key string, _ []byte, _ time.Time) bool {
 	return strings.HasPrefix(key, openPrefix) || strings.HasPrefix(key, closedPrefix)
 }

@@ -1,10 +1,8 @@
 package lifecycle
 
-// One transaction over held roots, for a delivery and for a sweep alike:
-// hold the roots (index.go) → load their groups → apply the rules
-// (rules.go) → emit → store: the storage first, then memory, so that a
-// failed write changes nothing. Its caller releases the roots by a defer,
-// on every path.
+// One transaction over held roots, for a delivery or a sweep: hold the roots (index.go),
+// load their groups, apply the rules (rules.go), emit, store: the storage first, then
+// memory, so that a failed write changes nothing. Its caller releases the roots by a defer.
 
 import (
 	"slices"
@@ -18,9 +16,9 @@ import (
 
 type txn struct {
 	tracker *Tracker
-	// The roots held, sorted once held: in few when they are two at most (most
-	// deliveries touch one), else in many. Kept by index, never by a slice
-	// of few, so that a transaction stays on its caller's stack.
+	// The roots, sorted once held: in few when two at most (most deliveries
+	// touch one), else in many. Never a slice of few, so that a transaction
+	// stays on its caller's stack.
 	few  [2]held
 	nfew int
 	many []held
@@ -35,18 +33,16 @@ func (x *txn) roots() []held {
 
 // add puts root among the roots, once; hold sorts them.
 func (x *txn) add(root string) {
-	if slices.ContainsFunc(x.roots(), func(h held) bool { return h.root == root }) {
-		return
-	}
-	if x.many == nil && x.nfew < len(x.few) {
+	switch {
+	case slices.ContainsFunc(x.roots(), func(h held) bool { return h.root == root }):
+	case x.many == nil && x.nfew < len(x.few):
 		x.few[x.nfew] = held{root: root}
 		x.nfew++
-		return
+	case x.many == nil:
+		x.many = append(append(make([]held, 0, 2*len(x.few)), x.few[:x.nfew]...), held{root: root})
+	default:
+		x.many = append(x.many, held{root: root})
 	}
-	if x.many == nil {
-		x.many = append(make([]held, 0, 2*len(x.few)), x.few[:x.nfew]...)
-	}
-	x.many = append(x.many, held{root: root})
 }
 
 func (x *txn) holding(root string) *held {
@@ -58,12 +54,11 @@ func (x *txn) holding(root string) *held {
 	return &roots[i]
 }
 
-// hold locks the roots and loads their groups: from the storage, when
-// there is one (memory takes what it read), else from memory. Spans that a
-// failed write left unknown to the storage as emitted are told to their
-// groups as tombstones.
+// hold locks the roots and loads their groups, from the storage if any; emitted
+// spans that a failed write left unknown to the storage are told to their groups.
 func (x *txn) hold() error {
-	t, roots := x.tracker, sortedRoots(x.roots()) // distinct already: sorted in place
+	t, roots := x.tracker, x.roots()
+	slices.SortFunc(roots, func(a, b held) int { return strings.Compare(a.root, b.root) }) // the lock order
 	t.index.hold(roots)
 	if err := t.groups.read(t, roots); err != nil {
 		return err
@@ -72,14 +67,13 @@ func (x *txn) hold() error {
 		h := &roots[i]
 		h.src, h.g = h.life.src, h.life.g
 		h.g.root = h.root
-		if !t.anyUnsettled.Load() { // the usual case, without timeMu
-			continue
+		if t.anyUnsettled.Load() { // else, the usual case, no need of timeMu
+			t.timeMu.Lock()
+			for _, r := range t.unsettled[h.root] {
+				h.g.sent = append(h.g.sent, r.id())
+			}
+			t.timeMu.Unlock()
 		}
-		t.timeMu.Lock()
-		for _, r := range t.unsettled[h.root] {
-			h.g.sent = append(h.g.sent, r.id())
-		}
-		t.timeMu.Unlock()
 	}
 	return nil
 }
@@ -89,18 +83,11 @@ func (x *txn) release() { x.tracker.index.release(x.roots()) }
 
 // traces is the spans that came out of the held groups.
 func (x *txn) traces() ptrace.Traces {
-	var td ptrace.Traces
-	for i := range x.roots() {
-		h := &x.roots()[i]
-		for j := range h.out {
-			if td == (ptrace.Traces{}) {
-				td = ptrace.NewTraces()
-			}
-			appendSpan(td, h.src, &h.out[j])
+	td := ptrace.NewTraces()
+	for _, h := range x.roots() {
+		for i := range h.out {
+			appendSpan(td, h.src, &h.out[i])
 		}
-	}
-	if td == (ptrace.Traces{}) {
-		return ptrace.NewTraces()
 	}
 	return td
 }
@@ -114,8 +101,7 @@ func (x *txn) settle(taken bool) {
 	}
 }
 
-// commit writes the changed groups to the storage, in one call, and only
-// then to memory.
+// commit writes the changed groups to the storage, in one call, then to memory.
 func (x *txn) commit() error {
 	t, roots := x.tracker, x.roots()
 	if err := t.groups.write(roots); err != nil {
@@ -132,27 +118,24 @@ func (x *txn) commit() error {
 	return nil
 }
 
-// settled forgets the spans of unsettled that a written group now keeps as
-// emitted.
+// settled forgets the spans of unsettled that a written group now keeps as emitted.
 func (t *Tracker) settled(roots []held) {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
 	for i := range roots {
 		h := &roots[i]
-		left := slices.DeleteFunc(t.unsettled[h.root], func(u rec) bool {
+		t.unsettled[h.root] = slices.DeleteFunc(t.unsettled[h.root], func(u rec) bool {
 			return slices.ContainsFunc(h.g.recs, func(r rec) bool { return r.state == stSent && r.key == u.key && r.id() == u.id() })
 		})
-		if len(left) == 0 {
+		if len(t.unsettled[h.root]) == 0 {
 			delete(t.unsettled, h.root)
-		} else {
-			t.unsettled[h.root] = left
 		}
 	}
 	t.anyUnsettled.Store(len(t.unsettled) > 0)
 }
 
-// unsettle remembers the spans that x emitted, for the next transaction
-// on their roots: the write that would have told the storage failed.
+// unsettle remembers the spans x emitted, for the next transaction on their
+// roots: the write that would have told the storage failed.
 func (t *Tracker) unsettle(x *txn) {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
