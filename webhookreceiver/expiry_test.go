@@ -61,3 +61,45 @@ func TestExpiryPanicsAndPermanentRefusals(t *testing.T) {
 	answer = func() error { t.Fatal("nothing left to expire"); return nil }
 	r.expire()
 }
+
+// A sweep hands its spans to the traces pipeline with a deadline, and
+// Shutdown cuts that call short: a consumer that blocks (a full queue told
+// to block) holds neither expiry nor shutdown for good.
+func TestExpiryCallsThePipelineWithADeadline(t *testing.T) {
+	blocked := make(chan struct{})
+	var deadline time.Time
+	traces, err := consumer.NewTraces(func(ctx context.Context, _ ptrace.Traces) error {
+		deadline, _ = ctx.Deadline()
+		close(blocked)
+		<-ctx.Done() // blocks until shutdown, or the deadline
+		return ctx.Err()
+	})
+	require.NoError(t, err)
+	f := NewFactory()
+	cfg := testConfig(attendeeConfig())
+	set := metadatatest.NewSettings(componenttest.NewTelemetry())
+	lr, err := f.CreateLogs(context.Background(), set, cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	_, err = f.CreateTraces(context.Background(), set, cfg, traces)
+	require.NoError(t, err)
+	r := lr.(*webhookReceiver)
+
+	t0 := time.Date(2025, 7, 15, 14, 0, 0, 0, time.UTC)
+	start := []provider.Event{{Transitions: []provider.Transition{{Key: "attendee/bot/b1", Name: "attendee.bot", Start: t0}}}}
+	require.NoError(t, r.lifecycle.Apply(translate.Source{Provider: "attendee"}, start, t0, func(ptrace.Traces) error { return nil }))
+	r.now = func() time.Time { return t0.Add(48 * time.Hour) }
+	swept := make(chan struct{})
+	go func() { defer close(swept); r.expire() }()
+	select {
+	case <-blocked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sweep never called the pipeline")
+	}
+	require.WithinDuration(t, time.Now().Add(expireTimeout), deadline, 5*time.Second)
+	require.NoError(t, r.Shutdown(context.Background()))
+	select {
+	case <-swept:
+	case <-time.After(10 * time.Second):
+		t.Fatal("shutdown did not cut the sweep's call short")
+	}
+}

@@ -302,7 +302,8 @@ func (g *group) closeWithRoot(i int, now time.Time) {
 
 // stay applies m to the stays of a per-start key (a participant who leaves and rejoins):
 // an end goes to the latest stay started before it (else at its instant), a start to the
-// earliest end at or after it. A pair not emitted yet that a later delivery shows wrong
+// earliest end at or after it: an end at the instant a stay starts belongs to the stay
+// before (a rejoin in the same second). A pair not emitted yet that a later delivery shows wrong
 // is paired anew: the start or end it gives up is applied again.
 func (g *group) stay(m move, now time.Time) int {
 	if !m.start.IsZero() {
