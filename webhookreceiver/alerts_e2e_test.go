@@ -56,6 +56,7 @@ receivers:
     max_connections: 4
     lifecycle:
       timeout: 1s
+      grace: 100ms
     attendee:
       secrets: [%q]
     iotum:

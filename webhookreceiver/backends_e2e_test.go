@@ -76,6 +76,7 @@ receivers:
   webhook:
     endpoint: 127.0.0.1:%d
     health_path: /health
+    lifecycle: {grace: 1s}  # spans come out a second after their close, by the check
     attendee: {secrets: [%s]}
     eventsair: {secrets: [%s]}
     iotum: {signing_tokens: [%s]}

@@ -38,6 +38,7 @@ receivers:
   webhook:
     endpoint: 127.0.0.1:%d
     health_path: /health
+    lifecycle: {grace: 1s}  # spans come out a second after their close, by the check
     eventsair:
       secrets: [%s]
     attendee:
@@ -155,6 +156,7 @@ receivers:
   webhook:
     endpoint: 127.0.0.1:%d
     health_path: /health
+    lifecycle: {grace: 1s}  # spans come out a second after their close, by the check
     storage: file_storage
     eventsair:
       secrets: [%s]

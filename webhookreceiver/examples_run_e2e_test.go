@@ -165,7 +165,7 @@ func TestE2EExampleSpanmetrics(t *testing.T) {
 			}
 		})
 		return found
-	}, 30*time.Second, 200*time.Millisecond, "a calls series of attendee.bot with final_state fatal_error and status Error")
+	}, 60*time.Second, 200*time.Millisecond, "a calls series of attendee.bot with final_state fatal_error and status Error (the bot's span comes out lifecycle.grace, 30s, after its end)")
 }
 
 // examples/tls.yaml serves HTTPS: with a self-signed certificate for

@@ -46,6 +46,7 @@ receivers:
     health_path: /health
     storage: redis_storage
     dedup: {claim_settle: 25ms} # as examples/replicas.yaml
+    lifecycle: {grace: 1s}      # spans a second after their close (the example: 30s)
     attendee: {secrets: [%s]}
     eventsair: {secrets: [%s]}
     iotum: {signing_tokens: [%s]}

@@ -55,6 +55,9 @@ func runScale() {
 		fmt.Sprintf("%d deliveries during a %s sweep", n, sweep.Round(time.Millisecond)))
 	row("bytes per open lifecycle, through the receiver", fmt.Sprintf("%.0f", receiverBytesPerOpen(100_000)), "< 1024",
 		fmt.Sprintf("a bot joined by a delivery over HTTP, its key remembered; 100,000 open (the engine alone: %.0f)", bytesPerOpen(100_000)))
+	waiting, kept := bytesPerClosed(100_000)
+	row("bytes per ended lifecycle, within its grace / kept as tombstones", fmt.Sprintf("%.0f / %.0f", waiting, kept), "",
+		"100,000 bots ended (a span, a phase, a participant), in the engine: until lifecycle.grace, then until lifecycle.timeout")
 }
 
 // throughputRatio serves one receiver (attendee only, into pipelines that

@@ -181,3 +181,30 @@ func bytesPerOpen(open int) float64 {
 	}
 	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(open)
 }
+
+// bytesPerClosed is the heap, per bot, of bots that ended (a span, a phase,
+// a participant who stayed to the end): while their spans wait out the
+// grace, and once emitted, as the tombstones kept for the timeout.
+func bytesPerClosed(n int) (waiting, kept float64) {
+	var before, closed, emitted runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	t := lifecycle.NewTracker(24*time.Hour, scaleGrace, 1<<30)
+	openBots(t, 0, n, scaleT0)
+	end := scaleT0.Add(time.Hour)
+	for i := range n {
+		check(t.Apply(scaleSrc, botEnd(i, end), end, accept))
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&closed)
+	_, err := t.Expire(end.Add(scaleGrace), accept)
+	check(err)
+	runtime.GC()
+	runtime.ReadMemStats(&emitted)
+	runtime.KeepAlive(t)
+	per := func(m runtime.MemStats) float64 {
+		return float64(int64(m.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
+	}
+	return per(closed), per(emitted)
+}
