@@ -32,6 +32,8 @@ type life struct {
 	refs int              // guarded by the shard's mu: who holds or waits for mu
 	src  translate.Source // guarded by mu: who sent the root's events
 	g    group            // guarded by mu
+	// What the tracker's counts hold of g, guarded by mu.
+	nOpen, nKept int
 	// Its places in the Tracker's heaps, guarded by Tracker.timeMu.
 	due, opened, kept due
 }

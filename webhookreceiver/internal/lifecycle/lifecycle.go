@@ -6,6 +6,7 @@ package lifecycle
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,17 +122,42 @@ func (t *Tracker) Apply(src translate.Source, events []provider.Event, now time.
 			h.out, h.changed = append(h.out, out...), true
 		}
 	}
-	if spans := x.traces(); spans.SpanCount() > 0 {
-		if err := emit(spans); err != nil {
-			return err
-		}
-	}
-	x.settle(true)
-	if err := x.commit(); err != nil {
-		t.unsettle(&x)
+	// Refused, in memory what the events changed is kept and the spans wait
+	// for the next check (the platform's retry is a copy); a storage keeps
+	// what it had, which the retry reads (memory, changed in place, is read
+	// anew by the next transaction): another replica finds no span to emit.
+	err := x.emit(emit)
+	if err != nil && t.groups != nil {
 		return err
 	}
-	return nil
+	if cerr := x.commit(); cerr != nil {
+		if err == nil {
+			t.unsettle(&x)
+		}
+		return cerr
+	}
+	return err
+}
+
+// emit hands the spans that came out to the pipeline, if any, and settles
+// them as it answered; a panic settles them as refused (and commits them to
+// memory, as a refusal does), then goes on up.
+func (x *txn) emit(emit Emit) (err error) {
+	if !slices.ContainsFunc(x.roots(), func(h held) bool { return len(h.out) > 0 }) {
+		return nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			x.settle(false)
+			if x.tracker.groups == nil {
+				_ = x.commit()
+			}
+			panic(p)
+		}
+	}()
+	err = emit(x.traces())
+	x.settle(err == nil)
+	return err
 }
 
 // ErrStorage refuses a delivery whose lifecycles could not be read from, or

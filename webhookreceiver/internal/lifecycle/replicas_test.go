@@ -67,7 +67,7 @@ func TestReplicasInTurnsMatchOneTracker(t *testing.T) {
 	require.Len(t, serial, bots*10+parts+1, "the oracle saw every span")
 	require.Empty(t, store.Client.(*storagetest.MapClient).Keys(func(key string, value []byte) bool {
 		_, g, _ := decodeGroup(strings.TrimPrefix(key, groupPrefix), value)
-		return strings.HasPrefix(key, groupPrefix) && g.count(stSent, stSent) != len(g.recs)
+		return strings.HasPrefix(key, groupPrefix) && g.stats(limits{}).kept != len(g.recs)
 	}), "nothing left in the storage but tombstones")
 	for _, r := range replicas {
 		require.NoError(t, expireErr(r, t0.Add(48*time.Hour), func(spans ptrace.Traces) error {

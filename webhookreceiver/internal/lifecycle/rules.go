@@ -6,6 +6,7 @@ package lifecycle
 // knows of, emitted ones too: a tombstone, kept for the timeout, knows a late event.
 
 import (
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -56,6 +57,7 @@ type group struct {
 	// sent are IDs known emitted that recs may still hold closed or open (a
 	// failed write after the pipeline took them): they never come out again.
 	sent []string
+	idx  map[string][]int // positions by key, for a group with many (of)
 }
 
 // limits are the times the rules keep to.
@@ -75,13 +77,17 @@ type move struct {
 	attrs                      attrs
 }
 
-// apply is what one transition at now makes of g, and the spans whose grace is over.
+// apply is what one transition at now makes of g, and the spans whose grace is
+// over. As with append, the group returned may share g's storage: the caller
+// gives g up (a delivery costs what it touches, not what its root holds).
 func apply(g group, m move, now time.Time, lim limits) (group, []rec) {
-	g = g.clone()
 	if !m.step.IsZero() {
 		g.addStep(m)
 	} else if i := g.span(m, now); i >= 0 {
 		g.closeWithRoot(i, now)
+	}
+	if lim.grace > 0 {
+		return g, nil // what closed now waits; what waited long enough, a check emits
 	}
 	return g, g.flush(now, lim, false)
 }
@@ -99,7 +105,6 @@ const (
 // incomplete, what is due is emitted, tombstones past keeping go; under
 // pressure, more (see pressure).
 func expire(g group, now time.Time, lim limits, p pressure) (group, []rec) {
-	g = g.clone()
 	by, evict := byTimeout, p == evict
 	if evict {
 		by = byEviction
@@ -115,15 +120,15 @@ func expire(g group, now time.Time, lim limits, p pressure) (group, []rec) {
 	g.recs = slices.DeleteFunc(g.recs, func(r rec) bool { // under pressure, all but what just closed
 		return r.state == stSent && (p != onlyDue || now.Sub(maxTime(r.at, r.end)) > lim.keep)
 	})
+	g.idx = nil // positions moved
 	return g, out
 }
 
 // settle records the pipeline's answer: spans taken are tombstones, refused ones wait.
 func settle(g group, sent []rec, taken bool) group {
-	g = g.clone()
 	for _, s := range sent {
-		for i := range g.recs {
-			if r := &g.recs[i]; r.state == stSending && r.key == s.key && r.start.Equal(s.start) {
+		for i := range g.of(s.key) {
+			if r := &g.recs[i]; r.state == stSending && r.start.Equal(s.start) {
 				if taken {
 					g.recs[i] = tombstone(*r)
 				} else {
@@ -135,60 +140,76 @@ func settle(g group, sent []rec, taken bool) group {
 	return g
 }
 
-// due is when expire next has something to do with g; zero when never.
-func (g *group) due(lim limits) time.Time {
-	return g.earliest(func(r *rec) time.Time {
-		switch r.state {
+// groupStats is what the tracker's index keeps of a group.
+type groupStats struct {
+	open, kept             int       // spans open or waiting for their start; tombstones
+	due                    time.Time // when expire next has something to do with g; zero for never
+	oldestOpen, oldestKept time.Time // when the oldest open span dates from, the oldest tombstone closed
+}
+
+// stats is g's, in one pass: a root may hold thousands of spans.
+func (g *group) stats(lim limits) (s groupStats) {
+	soonest := func(at *time.Time, t time.Time) {
+		if at.IsZero() || t.Before(*at) {
+			*at = t
+		}
+	}
+	for i := range g.recs {
+		switch r := &g.recs[i]; r.state {
+		case stOpen, stWaiting:
+			s.open++
+			soonest(&s.oldestOpen, r.since())
+			soonest(&s.due, r.since().Add(lim.timeout+1))
 		case stClosed:
-			return r.at.Add(lim.grace)
+			soonest(&s.due, r.at.Add(lim.grace))
 		case stSending:
-			return r.at.Add(lim.lease)
+			soonest(&s.due, r.at.Add(lim.lease))
 		case stSent:
-			return maxTime(r.at, r.end).Add(lim.keep + 1)
-		}
-		return r.since().Add(lim.timeout + 1)
-	})
-}
-
-// oldest is when the oldest of g's spans in a state from first to last
-// dates from (a tombstone: its close); zero when there is none.
-func (g *group) oldest(first, last state) time.Time {
-	return g.earliest(func(r *rec) time.Time {
-		switch {
-		case r.state < first || r.state > last:
-			return time.Time{}
-		case r.state == stSent:
-			return maxTime(r.at, r.end)
-		}
-		return r.since()
-	})
-}
-
-// earliest is the earliest non-zero time f gives of g's spans.
-func (g *group) earliest(f func(r *rec) time.Time) (at time.Time) {
-	for i := range g.recs {
-		if t := f(&g.recs[i]); !t.IsZero() && (at.IsZero() || t.Before(at)) {
-			at = t
+			s.kept++
+			soonest(&s.oldestKept, maxTime(r.at, r.end))
+			soonest(&s.due, maxTime(r.at, r.end).Add(lim.keep+1))
 		}
 	}
-	return at
+	return s
 }
-
-// count is how many of g's spans are in a state from first to last.
-func (g *group) count(first, last state) (n int) {
-	for i := range g.recs {
-		if s := g.recs[i].state; s >= first && s <= last {
-			n++
-		}
-	}
-	return n
-}
-
-func (g group) clone() group { g.recs = slices.Clone(g.recs); return g }
 
 func (g *group) find(key string) int {
-	return slices.IndexFunc(g.recs, func(r rec) bool { return r.key == key })
+	for i := range g.of(key) {
+		return i
+	}
+	return -1
 }
+
+// of yields the positions of key's spans. A root with many (a meeting's
+// participants, a bot's utterances) has them indexed by key, so that a
+// delivery costs what it touches, not what its root holds.
+func (g *group) of(key string) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		if g.idx == nil && len(g.recs) > indexFrom {
+			g.idx = make(map[string][]int, len(g.recs))
+			for i := range g.recs {
+				g.idx[g.recs[i].key] = append(g.idx[g.recs[i].key], i)
+			}
+		}
+		if g.idx != nil {
+			for _, i := range g.idx[key] {
+				if !yield(i) {
+					return
+				}
+			}
+			return
+		}
+		for i := range g.recs {
+			if g.recs[i].key == key && !yield(i) {
+				return
+			}
+		}
+	}
+}
+
+// indexFrom is how many spans a group holds before it is indexed: a map
+// costs some 200 bytes more than a short walk.
+const indexFrom = 8
 
 // span applies a start and/or end, and returns the span it touched (-1 for none).
 func (g *group) span(m move, now time.Time) int {
@@ -207,12 +228,15 @@ func (g *group) add(m move, now time.Time) int {
 	if m.start.IsZero() && m.end.IsZero() {
 		return -1
 	}
-	r := rec{key: m.key, open: open{root: m.root, name: m.name, start: m.start, perStart: m.perStart, withRoot: m.withRoot, attrs: m.attrs}}
+	r := rec{key: m.key, open: open{root: m.root, name: m.name, start: m.start, perStart: m.perStart, withRoot: m.withRoot, attrs: m.attrs.compact()}}
 	if m.start.IsZero() {
 		r.state, r.end, r.failed, r.message = stWaiting, m.end, m.failed, m.message
 	}
 	g.recs = append(g.recs, r)
 	i := len(g.recs) - 1
+	if g.idx != nil {
+		g.idx[m.key] = append(g.idx[m.key], i)
+	}
 	if !m.start.IsZero() && !m.end.IsZero() {
 		g.close(i, m.end, m, byEnd, now)
 	}
@@ -226,7 +250,7 @@ func (g *group) update(i int, m move, now time.Time) {
 	if r.emitted() {
 		return
 	}
-	r.attrs = merged(r.attrs, m.attrs)
+	r.attrs = merged(r.attrs, m.attrs).compact()
 	switch r.state {
 	case stOpen:
 		if !m.start.IsZero() && m.start.Before(r.start) {
@@ -266,8 +290,8 @@ func (g *group) close(i int, end time.Time, m move, by closing, now time.Time) {
 	case r.state == stWaiting:
 		r.start, end, by, m = r.end, r.end, byLone, move{failed: r.failed, message: r.message}
 	case r.perStart:
-		for j := range g.recs {
-			if s := &g.recs[j]; s.key == r.key && s.start.After(r.start) && s.start.Before(end) {
+		for j := range g.of(r.key) {
+			if s := &g.recs[j]; s.start.After(r.start) && s.start.Before(end) {
 				end = s.start
 			}
 		}
@@ -307,9 +331,11 @@ func (g *group) closeWithRoot(i int, now time.Time) {
 // is paired anew: the start or end it gives up is applied again.
 func (g *group) stay(m move, now time.Time) int {
 	if !m.start.IsZero() {
-		if i := slices.IndexFunc(g.recs, func(r rec) bool { return r.key == m.key && r.state != stWaiting && r.start.Equal(m.start) }); i >= 0 {
-			g.update(i, m, now) // this stay again
-			return i
+		for i := range g.of(m.key) {
+			if r := &g.recs[i]; r.state != stWaiting && r.start.Equal(m.start) {
+				g.update(i, m, now) // this stay again
+				return i
+			}
 		}
 	}
 	i := -1
@@ -320,7 +346,7 @@ func (g *group) stay(m move, now time.Time) int {
 			r := &g.recs[i]
 			again := m
 			again.start, again.attrs = r.start, r.attrs
-			r.start, r.attrs, r.at = m.start, merged(r.attrs, m.attrs), now
+			r.start, r.attrs, r.at = m.start, merged(r.attrs, m.attrs).compact(), now
 			if j := g.stay(again, now); j >= 0 {
 				g.closeWithRoot(j, now)
 			}
@@ -335,8 +361,10 @@ func (g *group) stay(m move, now time.Time) int {
 			g.stay(again, now)
 			return i
 		}
-		if i < 0 && slices.ContainsFunc(g.recs, func(r rec) bool { return r.key == m.key && r.end.Equal(m.end) }) {
-			return -1 // this end again
+		for j := range g.of(m.key) {
+			if i < 0 && g.recs[j].end.Equal(m.end) {
+				return -1 // this end again
+			}
 		}
 	}
 	if i < 0 {
@@ -355,10 +383,10 @@ func (g *group) paired(i int) bool { return g.recs[i].state == stClosed && g.rec
 // yet), the latest started before end, else at end; -1 for none.
 func (g *group) latestStart(key string, end time.Time) int {
 	best := -1
-	for i := range g.recs {
+	for i := range g.of(key) {
 		r := &g.recs[i]
 		around := g.paired(i) && r.start.Before(end) && r.end.After(end)
-		if r.key != key || r.state == stWaiting || (r.by == byEnd || r.by == byLone) && !around || r.start.After(end) && !naiveStays {
+		if r.state == stWaiting || (r.by == byEnd || r.by == byLone) && !around || r.start.After(end) && !naiveStays {
 			continue
 		}
 		if best < 0 || better(r.start, g.recs[best].start, end) || naiveStays && r.start.After(g.recs[best].start) {
@@ -386,10 +414,10 @@ func better(a, b, end time.Time) bool {
 // after start at its end's instant, or before start), the earliest at or after start.
 func (g *group) earliestEnd(key string, start time.Time) int {
 	best := -1
-	for i := range g.recs {
+	for i := range g.of(key) {
 		r := &g.recs[i]
 		steal := g.paired(i) && (r.start.Equal(r.end) && r.start.After(start) || r.start.Before(start) && r.end.After(start))
-		if r.key != key || !(r.state == stWaiting || r.by == byLone || steal) || r.end.Before(start) {
+		if !(r.state == stWaiting || r.by == byLone || steal) || r.end.Before(start) {
 			continue
 		}
 		if best < 0 || r.end.Before(g.recs[best].end) {
@@ -443,8 +471,8 @@ func (g *group) flush(now time.Time, lim limits, evict bool) []rec {
 // emittedAs reports whether another span of g with span i's ID was emitted
 // (a lone end and a stay that starts at its instant share one).
 func (g *group) emittedAs(i int) bool {
-	for j := range g.recs {
-		if s := &g.recs[j]; j != i && s.emitted() && s.key == g.recs[i].key && s.id() == g.recs[i].id() {
+	for j := range g.of(g.recs[i].key) {
+		if s := &g.recs[j]; j != i && s.emitted() && s.id() == g.recs[i].id() {
 			return true
 		}
 	}

@@ -155,13 +155,11 @@ func (t *Tracker) unsettle(x *txn) {
 // keep makes g, held under l's lock, what memory has of l's root: its
 // attributes owned, its counts and its place in the expiry heap.
 func (t *Tracker) keep(l *life, src translate.Source, g group) {
-	for i := range g.recs {
-		g.recs[i].attrs = g.recs[i].attrs.compact()
-	}
-	dOpen, dKept := g.count(stOpen, stWaiting)-l.g.count(stOpen, stWaiting), g.count(stSent, stSent)-l.g.count(stSent, stSent)
+	s := g.stats(t.lim)
+	dOpen, dKept := s.open-l.nOpen, s.kept-l.nKept
 	g.sent = nil // told anew by every hold
-	l.src, l.g = src, g
-	due, opened, kept := g.due(t.lim), g.oldest(stOpen, stWaiting), g.oldest(stSent, stSent)
+	l.src, l.g, l.nOpen, l.nKept = src, g, s.open, s.kept
+	due, opened, kept := s.due, s.oldestOpen, s.oldestKept
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
 	t.nOpen += dOpen
