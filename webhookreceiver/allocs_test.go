@@ -17,11 +17,13 @@ import (
 // They are what is left after the work internal/loadtest/README.md tells
 // of; a change that adds one fails here and says where to look.
 var maxDeliveryAllocs = map[string]float64{
-	"attendee":  82,
+	// With lifecycle.grace, a delivery that closes a span no longer builds
+	// its traces: the check does (attendee, iotum and zoom 82, 81, 86 before).
+	"attendee":  66,
 	"eventsair": 45,
-	"iotum":     82, // 80, and one for each lifecycle change that is kept: its values copied out of the body (internal/lifecycle/attrs.go)
+	"iotum":     66, // one for each lifecycle change that is kept: its values copied out of the body (internal/lifecycle/attrs.go)
 	"airmeet":   48,
-	"zoom":      86, // a participant's stay: eight IDs on the record, five on its span
+	"zoom":      71, // a participant's stay: eight IDs on the record
 }
 
 func TestDeliveryAllocations(t *testing.T) {
@@ -57,6 +59,7 @@ func TestDeliveryAllocations(t *testing.T) {
 				serve(reqs[i])
 				i++
 			})
+			t.Logf("%s: %.0f allocations per delivery (limit %.0f)", p.Name, got, limit)
 			if got > limit {
 				t.Errorf("%s: %.0f allocations per delivery, want at most %.0f", p.Name, got, limit)
 			}
