@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -442,4 +443,40 @@ func TestDefectSweepHoldsNoLockAcrossTheConsumer(t *testing.T) {
 	}
 	c.sweep(hms(15, 0, 5).Add(cfg.Lifecycle.Timeout + time.Minute))
 	require.Equal(t, []seenSpan{seen("iotum.conference", hms(14, 0, 0), hms(15, 0, 1), true)}, c.spansByID()[rootID(iotumConferenceKey(conf))])
+}
+
+// An Attendee bot's life (its golden deliveries, the two timeless async
+// transcription ones aside), each delivery in turn retried late, arriving
+// after any later one within the grace: the spans are those of the order
+// it was sent in.
+func TestDefectEveryRetryOfABotGivesItsSpans(t *testing.T) {
+	var life []attendeeDelivery
+	for _, d := range loadAttendee(t, "bot_life") {
+		if !strings.Contains(d.name, "async_transcription") {
+			life = append(life, d)
+		}
+	}
+	play := func(order []attendeeDelivery) map[pcommon.SpanID][]seenSpan {
+		cfg := testConfig(attendeeConfig())
+		cfg.Lifecycle.Grace = 30 * time.Second
+		c := newClockedReceiver(t, cfg, lifeClock, nil)
+		at := lifeClock
+		for _, d := range order {
+			at = at.Add(time.Second) // a delivery a second, a retry within the grace
+			c.sweep(at)
+			c.deliver(t, at, d.request())
+		}
+		c.sweep(at.Add(time.Minute))
+		spans := c.spansByID()
+		requireOncePerID(t, spans)
+		return spans
+	}
+	want := play(life)
+	require.Len(t, want, 13, "the bot, its eight phases, two participants, a speech, an utterance")
+	for i := range life {
+		for j := i + 1; j < len(life); j++ {
+			order := slices.Concat(life[:i], life[i+1:j+1], life[i:i+1], life[j+1:])
+			require.Equal(t, want, play(order), "%s retried after %s", life[i].name, life[j].name)
+		}
+	}
 }
