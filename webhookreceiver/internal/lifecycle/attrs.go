@@ -1,10 +1,9 @@
 package lifecycle
 
-// A span's attributes, as a lifecycle keeps them. What stays open may stay for
-// a day, by the hundred thousand: a map of one entry weighs some 340 bytes, a
-// sorted slice 32. A transition's map is shared while a delivery plans; what is
-// kept is compacted (Tracker.keep), its values copied: a value decoded from a
-// delivery shares its whole body. (Keys are decoders' names, not the sender's.)
+// A span's attributes, as a lifecycle keeps them. What stays open may stay for a day, by the hundred
+// thousand: a map of one entry weighs some 340 bytes, a sorted slice 32. A transition's map is shared
+// while a delivery plans; what is kept is compacted (Tracker.keep), its values copied: a value decoded
+// from a delivery shares its whole body. (Keys are decoders' names, not the sender's.)
 
 import (
 	"cmp"

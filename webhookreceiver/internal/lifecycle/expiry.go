@@ -1,9 +1,8 @@
 package lifecycle
 
-// Expiry: a sweep finds the groups due at the top of heaps (heap.go) and
-// applies the rules' expire to them in batches. A batch emits between two short
-// transactions, so that no root's lock is held across the pipeline: one stores
-// what it hands over (under a lease), the other how the pipeline answered.
+// Expiry: a sweep applies the rules' expire, in batches, to the groups due at the top of heaps
+// (heap.go). A batch emits between two short transactions, so that no root's lock is held across
+// the pipeline: one stores what it hands over (under a lease), the other how the pipeline answered.
 
 import (
 	"slices"
@@ -15,11 +14,10 @@ import (
 // sweepBatch is how many groups one batch of a sweep takes at most.
 const sweepBatch = 1000
 
-// Expire applies the rules' expiry at now to the groups due and, beyond
-// max_open, to the oldest, in batches each emitted on its own. A batch emit
-// refuses for good (consumererror.IsPermanent) would be refused again: it is
-// dropped, counted in dropped. Refused otherwise, or its storage failing, a
-// batch stops the sweep: its spans are handed over again at the next.
+// Expire applies the rules' expiry at now to the groups due and, beyond max_open, to the oldest,
+// in batches each emitted on its own. A batch emit refuses for good (consumererror.IsPermanent)
+// would be refused again: it is dropped, counted in dropped. Refused otherwise, or its storage
+// failing, a batch stops the sweep: its spans are handed over again at the next.
 func (t *Tracker) Expire(now time.Time, emit Emit) (dropped int, err error) {
 	t.verifyOpen() // with replicas, max_open counts what the storage has open
 	t.forgetUnsettled(now)
@@ -83,8 +81,7 @@ func (t *Tracker) sweep(now time.Time, picked map[string]pressure, emit Emit) (d
 	if err != nil || spans == 0 {
 		return 0, err
 	}
-	// The spans are handed over, stored as such: emitted with no lock held.
-	// A panic in the pipeline hands them back, then goes on up.
+	// Handed over, stored as such, the spans are emitted with no lock held; a panic hands them back.
 	err = func() error {
 		defer func() {
 			if p := recover(); p != nil {

@@ -1,10 +1,9 @@
 package lifecycle
 
-// A heap of dues, oldest first: 4-ary, each due's time in its slot, so that with
-// a hundred thousand lifecycles open a sift reads a few cache lines per level, in
-// half a binary heap's levels. A removal leaves its place empty rather than
-// sifting: most groups change well before they are due. Empty places go when
-// they reach the top, or all at once when they outnumber the dues.
+// A heap of dues, oldest first: 4-ary, each due's time in its slot, so that with a hundred thousand
+// lifecycles open a sift reads a few cache lines per level, in half a binary heap's levels. A removal
+// leaves its place empty rather than sifting: most groups change well before they are due. Empty
+// places go when they reach the top, or all at once when they outnumber the dues.
 
 import (
 	"math"

@@ -4,10 +4,9 @@ package lifecycle
 // (txn.go) holds from its read to its commit, across a delivery's emit and
 // storage calls. The map is in shards, locked only to find, make or drop a group.
 //
-// The lock order: roots' locks (life.mu) in key order, so that transactions
-// sharing roots never wait in a circle; under them, for a moment and never
-// across a call out, a shard's lock or Tracker.timeMu, never both. Every hold
-// has a deferred release, so that a panic (a consumer's, a storage's) lets go.
+// The lock order: roots' locks (life.mu) in key order, so that transactions sharing roots never wait in
+// a circle; under them, for a moment and never across a call out, a shard's lock or Tracker.timeMu,
+// never both. Every hold has a deferred release, so that a panic (a consumer's, a storage's) lets go.
 
 import (
 	"hash/maphash"
@@ -28,14 +27,12 @@ type shard struct {
 
 // life is one root's group in memory.
 type life struct {
-	mu   sync.Mutex       // held by the one transaction on this root
-	refs int              // guarded by the shard's mu: who holds or waits for mu
-	src  translate.Source // guarded by mu: who sent the root's events
-	g    group            // guarded by mu
-	// What the tracker's counts hold of g, guarded by mu.
-	nOpen, nKept int
-	// Its places in the Tracker's heaps, guarded by Tracker.timeMu.
-	due, opened, kept due
+	mu                sync.Mutex       // held by the one transaction on this root
+	refs              int              // guarded by the shard's mu: who holds or waits for mu
+	src               translate.Source // guarded by mu: who sent the root's events
+	g                 group            // guarded by mu
+	nOpen, nKept      int              // what the tracker's counts hold of g, guarded by mu
+	due, opened, kept due              // its places in the Tracker's heaps, guarded by Tracker.timeMu
 }
 
 // held is a root a transaction holds, its group as changed, and the spans out.

@@ -1,7 +1,6 @@
-// Package lifecycle turns the lifecycle transitions carried by events into
-// spans. The rules are a pure function over one root's group (rules.go);
-// around them: the roots' locks (index.go), storage (storage.go, record.go),
-// the transaction (txn.go) and expiry (heap.go, expiry.go).
+// Package lifecycle turns the lifecycle transitions carried by events into spans. The rules are a pure
+// function over one root's group (rules.go); around them: the roots' locks (index.go), storage
+// (storage.go, record.go), the transaction (txn.go) and expiry (heap.go, expiry.go).
 package lifecycle
 
 import (
@@ -52,19 +51,14 @@ type step struct {
 // Tracker keeps the lifecycles' groups. Use NewTracker to make one.
 type Tracker struct {
 	index *index // the groups in memory, by root, and the roots' locks
-
-	// timeMu guards what follows up to anyUnsettled; held for a moment,
-	// never across a call out.
-	timeMu sync.Mutex
-	dues   timeline // the groups holding anything, by when expiry has to do with them
-	opened timeline // the groups with spans open, by the oldest: evicted first beyond max_open
-	kept   timeline // the groups with tombstones, by the oldest: trimmed first beyond max_open
-	nOpen  int      // spans open or waiting
-	nKept  int      // tombstones
-	// unsettled is, by root, spans emitted by a transaction whose write then
-	// failed: the next transaction on the root is told them (txn.hold).
-	unsettled    map[string][]rec
-	anyUnsettled atomic.Bool // read without timeMu
+	// timeMu guards what follows up to anyUnsettled; held for a moment, never across a call out.
+	timeMu       sync.Mutex
+	dues         timeline         // the groups holding anything, by when expiry has to do with them
+	opened       timeline         // the groups with spans open, by the oldest: evicted first beyond max_open
+	kept         timeline         // the groups with tombstones, by the oldest: trimmed first beyond max_open
+	nOpen, nKept int              // spans open or waiting; tombstones
+	unsettled    map[string][]rec // by root, spans emitted but not written: told to the root's next hold
+	anyUnsettled atomic.Bool      // read without timeMu
 
 	lim     limits
 	maxOpen int            // beyond it, Expire closes the oldest whatever their age
@@ -75,9 +69,10 @@ type Tracker struct {
 // than timeout and the oldest open beyond maxOpen, and emits a closed span after grace.
 func NewTracker(timeout, grace time.Duration, maxOpen int) *Tracker {
 	return &Tracker{
-		index:   newIndex(),
-		lim:     limits{timeout: timeout, keep: timeout, grace: grace, lease: lease},
-		maxOpen: maxOpen,
+		index:     newIndex(),
+		lim:       limits{timeout: timeout, keep: timeout, grace: grace, lease: lease},
+		maxOpen:   maxOpen,
+		unsettled: map[string][]rec{},
 	}
 }
 
@@ -95,10 +90,9 @@ func (t *Tracker) Open() int {
 // Emit hands spans to the traces pipeline; nil is their acceptance.
 type Emit func(spans ptrace.Traces) error
 
-// Apply moves the lifecycles by the events' transitions, arrived at now, as one transaction
-// on the roots they touch (txn.go): it emits the spans whose grace is over (if any) and, only
-// once emit took them, stores what changed, so that a refused delivery, retried by its
-// platform, does it all again. Spans take their times from the events.
+// Apply moves the lifecycles by the events' transitions, arrived at now, as one transaction on the
+// roots they touch (txn.go): it emits the spans whose grace is over and, only once emit took them,
+// stores what changed, so that a refused delivery, retried by its platform, does it all again.
 func (t *Tracker) Apply(src translate.Source, events []provider.Event, now time.Time, emit Emit) error {
 	x := txn{tracker: t}
 	defer x.release()
@@ -117,15 +111,12 @@ func (t *Tracker) Apply(src translate.Source, events []provider.Event, now time.
 			if len(h.g.recs) == 0 {
 				h.src = src
 			}
-			var out []rec
-			h.g, out = apply(h.g, moveOf(tr), now, t.lim)
-			h.out, h.changed = append(h.out, out...), true
+			g, out := apply(h.g, moveOf(tr), now, t.lim)
+			h.g, h.out, h.changed = g, append(h.out, out...), true
 		}
 	}
-	// Refused, in memory what the events changed is kept and the spans wait
-	// for the next check (the platform's retry is a copy); a storage keeps
-	// what it had, which the retry reads (memory, changed in place, is read
-	// anew by the next transaction): another replica finds no span to emit.
+	// Refused, memory (changed in place) keeps what the events changed, its spans waiting for the next
+	// check; a storage keeps what it had, which the retry reads: another replica finds no span to emit.
 	err := x.emit(emit)
 	if err != nil && t.groups != nil {
 		return err
@@ -139,25 +130,27 @@ func (t *Tracker) Apply(src translate.Source, events []provider.Event, now time.
 	return err
 }
 
-// emit hands the spans that came out to the pipeline, if any, and settles
-// them as it answered; a panic settles them as refused (and commits them to
-// memory, as a refusal does), then goes on up.
+// emit hands the spans that came out, if any, to the pipeline and settles them as it answered;
+// a panic settles them as refused (in memory, committed, as a refusal is), then goes on up.
 func (x *txn) emit(emit Emit) (err error) {
 	if !slices.ContainsFunc(x.roots(), func(h held) bool { return len(h.out) > 0 }) {
 		return nil
 	}
 	defer func() {
-		if p := recover(); p != nil {
-			x.settle(false)
+		p := recover()
+		for i := range x.roots() {
+			if h := &x.roots()[i]; len(h.out) > 0 {
+				h.g, h.changed = settle(h.g, h.out, err == nil && p == nil), true
+			}
+		}
+		if p != nil {
 			if x.tracker.groups == nil {
 				_ = x.commit()
 			}
 			panic(p)
 		}
 	}()
-	err = emit(x.traces())
-	x.settle(err == nil)
-	return err
+	return emit(x.traces())
 }
 
 // ErrStorage refuses a delivery whose lifecycles could not be read from, or

@@ -26,8 +26,7 @@ type sourceRecord struct {
 	ScopeVersion string `json:"v,omitempty"`
 }
 
-// entryRecord is one span of a group. Records written before the rules kept
-// closed spans have no state: open, or waiting when only the end is known.
+// entryRecord is one span. One written before closed spans were kept has no state: open, or waiting (no start).
 type entryRecord struct {
 	Key      string            `json:"k,omitempty"` // see relKey
 	Name     string            `json:"n"`
@@ -51,9 +50,8 @@ type stepEntry struct {
 	Attrs map[string]string `json:"a,omitempty"`
 }
 
-// relKey is key as stored in root's group: "" for the root itself, the
-// rest after the root ("/participant/7") for what lies under it, else the
-// whole key (keys never start with "/").
+// relKey is key as stored in root's group: "" for the root itself, the rest after the root
+// ("/participant/7") for what lies under it, else the whole key (keys never start with "/").
 func relKey(root, key string) string {
 	if rest, ok := strings.CutPrefix(key, root); ok && (rest == "" || rest[0] == '/') {
 		return rest

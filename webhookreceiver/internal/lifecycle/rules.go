@@ -1,9 +1,8 @@
 package lifecycle
 
-// The lifecycle rules: what a transition, or time, makes of one root's group, and
-// the spans that come out. Pure (TestRulesArePure): no locks, storage or pdata;
-// the transaction (txn.go) is the only caller. A group holds every span its root
-// knows of, emitted ones too: a tombstone, kept for the timeout, knows a late event.
+// The lifecycle rules: what a transition, or time, makes of one root's group, and the
+// spans that come out. Pure (TestRulesArePure): no locks, storage or pdata. A group holds
+// every span its root knows of, emitted ones too: a tombstone, kept for the timeout, knows a late event.
 
 import (
 	"iter"
@@ -22,8 +21,7 @@ const (
 	stSent                 // emitted: a tombstone
 )
 
-// closing is how a span closed; all but byEnd are incomplete, which a
-// delivery within the grace may still complete.
+// closing is how a span closed; all but byEnd are incomplete, which a delivery within the grace may still complete.
 type closing uint8
 
 const (
@@ -60,7 +58,6 @@ type group struct {
 	idx  map[string][]int // positions by key, for a group with many (of)
 }
 
-// limits are the times the rules keep to.
 type limits struct {
 	timeout time.Duration // an open span older than this is closed incomplete
 	keep    time.Duration // a tombstone is kept this long after its span closed (the timeout)
@@ -77,9 +74,8 @@ type move struct {
 	attrs                      attrs
 }
 
-// apply is what one transition at now makes of g, and the spans whose grace is
-// over. As with append, the group returned may share g's storage: the caller
-// gives g up (a delivery costs what it touches, not what its root holds).
+// apply is what one transition at now makes of g, and the spans whose grace is over. As with
+// append, the group returned may share g's storage: the caller gives g up.
 func apply(g group, m move, now time.Time, lim limits) (group, []rec) {
 	if !m.step.IsZero() {
 		g.addStep(m)
@@ -101,9 +97,8 @@ const (
 	evict                   // and all it has open closes, and is emitted at once (beyond max_open)
 )
 
-// expire is what time makes of g at now: what is open past the timeout closes
-// incomplete, what is due is emitted, tombstones past keeping go; under
-// pressure, more (see pressure).
+// expire is what time makes of g at now: what is open past the timeout closes incomplete, what is due is
+// emitted, tombstones past keeping go; under pressure, more (see pressure).
 func expire(g group, now time.Time, lim limits, p pressure) (group, []rec) {
 	by, evict := byTimeout, p == evict
 	if evict {
@@ -129,10 +124,9 @@ func settle(g group, sent []rec, taken bool) group {
 	for _, s := range sent {
 		for i := range g.of(s.key) {
 			if r := &g.recs[i]; r.state == stSending && r.start.Equal(s.start) {
+				r.state = stClosed // refused, it waits
 				if taken {
 					g.recs[i] = tombstone(*r)
-				} else {
-					r.state = stClosed
 				}
 			}
 		}
@@ -243,8 +237,7 @@ func (g *group) add(m move, now time.Time) int {
 	return i
 }
 
-// update applies m to the span i already is. An emitted span is past
-// changing: a late delivery of it is its log record only.
+// update applies m to span i. An emitted span is past changing: a late delivery of it is its log record only.
 func (g *group) update(i int, m move, now time.Time) {
 	r := &g.recs[i]
 	if r.emitted() {
@@ -280,9 +273,8 @@ func (g *group) update(i int, m move, now time.Time) {
 	}
 }
 
-// close ends the open or waiting span i at end, as m says; a root closes its
-// children with it. Incomplete, a lone end is a span of no length, and a stay
-// ends no later than the next stay of its key starts.
+// close ends the open or waiting span i at end, as m says; a root closes its children with it. Incomplete,
+// a lone end is a span of no length, and a stay ends no later than the next stay of its key starts.
 func (g *group) close(i int, end time.Time, m move, by closing, now time.Time) {
 	r := &g.recs[i]
 	switch {
@@ -324,11 +316,10 @@ func (g *group) closeWithRoot(i int, now time.Time) {
 	}
 }
 
-// stay applies m to the stays of a per-start key (a participant who leaves and rejoins):
-// an end goes to the latest stay started before it (else at its instant), a start to the
-// earliest end at or after it: an end at the instant a stay starts belongs to the stay
-// before (a rejoin in the same second). A pair not emitted yet that a later delivery shows wrong
-// is paired anew: the start or end it gives up is applied again.
+// stay applies m to the stays of a per-start key (a participant who leaves and rejoins): an end
+// goes to the latest stay started before it (else at its instant), a start to the earliest end at
+// or after it: an end at the instant a stay starts belongs to the stay before (a rejoin in the same
+// second). A pair not emitted yet that a later delivery shows wrong is paired anew.
 func (g *group) stay(m move, now time.Time) int {
 	if !m.start.IsZero() {
 		for i := range g.of(m.key) {
@@ -374,13 +365,11 @@ func (g *group) stay(m move, now time.Time) int {
 	return i
 }
 
-// paired reports whether span i is a stay closed by its own end and not
-// emitted yet: a pair that a delivery may still show wrong.
+// paired: span i is a stay closed by its own end, not emitted yet: a pair a delivery may still show wrong.
 func (g *group) paired(i int) bool { return g.recs[i].state == stClosed && g.recs[i].by == byEnd }
 
-// latestStart is the stay of key an end at end belongs to: of those whose end
-// is unknown (open, closed incomplete) or later than end (a pair not emitted
-// yet), the latest started before end, else at end; -1 for none.
+// latestStart is the stay of key an end at end belongs to: of those whose end is unknown (open, closed
+// incomplete) or later (a pair not emitted yet), the latest started before end, else at end; -1 for none.
 func (g *group) latestStart(key string, end time.Time) int {
 	best := -1
 	for i := range g.of(key) {
@@ -396,12 +385,10 @@ func (g *group) latestStart(key string, end time.Time) int {
 	return best
 }
 
-// naiveStays, set by TestTheRulesAreNeeded alone, pairs an end with the latest
-// stay of its key whatever their times, as the old engine did: the tests catch it.
+// naiveStays, set by TestTheRulesAreNeeded alone, pairs an end with its key's latest stay, as the old engine did.
 var naiveStays bool
 
-// better reports whether a stay started at a matches an end at end better than
-// one started at b: before end beats at end, later beats earlier.
+// better: a stay started at a fits an end better than one at b: before the end beats at it, later beats earlier.
 func better(a, b, end time.Time) bool {
 	if a.Equal(end) != b.Equal(end) {
 		return b.Equal(end)
@@ -468,8 +455,7 @@ func (g *group) flush(now time.Time, lim limits, evict bool) []rec {
 	return out
 }
 
-// emittedAs reports whether another span of g with span i's ID was emitted
-// (a lone end and a stay that starts at its instant share one).
+// emittedAs: another span of g with span i's ID was emitted (a lone end and a stay starting at its instant share one).
 func (g *group) emittedAs(i int) bool {
 	for j := range g.of(g.recs[i].key) {
 		if s := &g.recs[j]; j != i && s.emitted() && s.id() == g.recs[i].id() {

@@ -20,7 +20,6 @@ func appendSpan(td ptrace.Traces, src translate.Source, r *rec) {
 	scope := ss.ScopeSpans().AppendEmpty()
 	src.FillScope(scope.Scope())
 	spans := scope.Spans()
-
 	span := spans.AppendEmpty()
 	if r.root == "" {
 		traceID, spanID := traceids.Root(key)
@@ -41,7 +40,6 @@ func appendSpan(td ptrace.Traces, src translate.Source, r *rec) {
 		span.Status().SetCode(ptrace.StatusCodeError)
 		span.Status().SetMessage(r.message)
 	}
-
 	// Each phase lasts until the next one starts, the last until the end.
 	for i, s := range r.steps {
 		phaseEnd := r.end

@@ -1,8 +1,7 @@
 package lifecycle
 
-// One transaction over held roots, for a delivery or a sweep: hold the roots (index.go),
-// load their groups, apply the rules (rules.go), emit, store: the storage first, then
-// memory, so that a failed write changes nothing. Its caller releases the roots by a defer.
+// One transaction over held roots, for a delivery or a sweep: hold the roots (index.go), load their groups,
+// apply the rules (rules.go), emit, store: the storage first, then memory, so that a failed write changes nothing.
 
 import (
 	"slices"
@@ -16,9 +15,8 @@ import (
 
 type txn struct {
 	tracker *Tracker
-	// The roots, sorted once held: in few when two at most (most deliveries
-	// touch one), else in many. Never a slice of few, so that a transaction
-	// stays on its caller's stack.
+	// The roots, sorted once held: in few when two at most (most deliveries touch one), else
+	// in many. Never a slice of few, so that a transaction stays on its caller's stack.
 	few  [2]held
 	nfew int
 	many []held
@@ -92,15 +90,6 @@ func (x *txn) traces() ptrace.Traces {
 	return td
 }
 
-// settle tells the groups how the pipeline answered the spans that came out.
-func (x *txn) settle(taken bool) {
-	for i := range x.roots() {
-		if h := &x.roots()[i]; len(h.out) > 0 {
-			h.g, h.changed = settle(h.g, h.out, taken), true
-		}
-	}
-}
-
 // commit writes the changed groups to the storage, in one call, then to memory.
 func (x *txn) commit() error {
 	t, roots := x.tracker, x.roots()
@@ -134,16 +123,12 @@ func (t *Tracker) settled(roots []held) {
 	t.anyUnsettled.Store(len(t.unsettled) > 0)
 }
 
-// unsettle remembers the spans x emitted, for the next transaction on their
-// roots: the write that would have told the storage failed.
+// unsettle remembers the spans x emitted but failed to write, for the next transaction on their roots.
 func (t *Tracker) unsettle(x *txn) {
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
 	for _, h := range x.roots() {
 		for _, r := range h.out {
-			if t.unsettled == nil {
-				t.unsettled = map[string][]rec{}
-			}
 			if !slices.ContainsFunc(t.unsettled[h.root], func(u rec) bool { return u.key == r.key && u.id() == r.id() }) {
 				t.unsettled[h.root] = append(t.unsettled[h.root], tombstone(r))
 			}
@@ -159,14 +144,12 @@ func (t *Tracker) keep(l *life, src translate.Source, g group) {
 	dOpen, dKept := s.open-l.nOpen, s.kept-l.nKept
 	g.sent = nil // told anew by every hold
 	l.src, l.g, l.nOpen, l.nKept = src, g, s.open, s.kept
-	due, opened, kept := s.due, s.oldestOpen, s.oldestKept
 	t.timeMu.Lock()
 	defer t.timeMu.Unlock()
-	t.nOpen += dOpen
-	t.nKept += dKept
-	place(&t.dues, &l.due, due, g.root)
-	place(&t.opened, &l.opened, opened, g.root)
-	place(&t.kept, &l.kept, kept, g.root)
+	t.nOpen, t.nKept = t.nOpen+dOpen, t.nKept+dKept
+	place(&t.dues, &l.due, s.due, g.root)
+	place(&t.opened, &l.opened, s.oldestOpen, g.root)
+	place(&t.kept, &l.kept, s.oldestKept, g.root)
 }
 
 // place puts d in h at at, or takes it out for a zero at.
