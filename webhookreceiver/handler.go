@@ -328,8 +328,9 @@ func (r *webhookReceiver) noteHealth(tracesErr, logsErr error) {
 
 // consumeTraces moves the lifecycles on by the events, received at
 // received, and emits the spans whose grace is over (with no grace, those
-// the events close); the move is kept once the traces pipeline accepted
-// them. hasTransitions is false when the events have no lifecycle to move:
+// the events close); a storage keeps the move only once the traces pipeline
+// accepted them (memory keeps it, the spans waiting for the next check).
+// hasTransitions is false when the events have no lifecycle to move:
 // nothing was emitted.
 func (r *webhookReceiver) consumeTraces(ctx context.Context, rt *route, events []provider.Event, received time.Time) (hasTransitions bool, err error) {
 	if !slices.ContainsFunc(events, func(ev provider.Event) bool { return len(ev.Transitions) > 0 }) {

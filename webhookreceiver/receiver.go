@@ -382,8 +382,9 @@ func (r *webhookReceiver) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// expire emits the expired lifecycles. What the traces pipeline refuses
-// for now stays open and is tried again on the next tick; what it refuses
+// expire runs the check: it closes what stayed open past the timeout and
+// emits what waited out its grace. What the traces pipeline refuses for now
+// stays closed and is tried again on the next tick; what it refuses
 // for good is dropped, counted and logged, and the sweep goes on. A panic
 // (a bug, in a consumer or a storage extension) is logged, and the next
 // tick tries again: the collector goes on.
