@@ -288,9 +288,15 @@ func TestDefectStaysOutOfOrderArePaired(t *testing.T) {
 		stayMove{"leave_conference", hms(14, 10, 0)},
 		stayMove{"leave_conference", hms(14, 30, 0)},
 	)
-	key := iotumParticipantKey(conf, who)
-	require.Equal(t, []seenSpan{seen("iotum.participant", hms(14, 0, 0), hms(14, 10, 0), false)}, spans[stayID(key, hms(14, 0, 0))], "the first stay")
-	require.Equal(t, []seenSpan{seen("iotum.participant", hms(14, 20, 0), hms(14, 30, 0), false)}, spans[stayID(key, hms(14, 20, 0))], "the second stay")
+	requireTwoStays(t, spans, iotumParticipantKey(conf, who), hms(14, 0, 0), hms(14, 10, 0), hms(14, 20, 0), hms(14, 30, 0))
+}
+
+// requireTwoStays wants the conference and two complete stays of key, from
+// in1 to out1 and from in2 to out2, and nothing more.
+func requireTwoStays(t *testing.T, spans map[pcommon.SpanID][]seenSpan, key string, in1, out1, in2, out2 time.Time) {
+	t.Helper()
+	require.Equal(t, []seenSpan{seen("iotum.participant", in1, out1, false)}, spans[stayID(key, in1)], "the first stay")
+	require.Equal(t, []seenSpan{seen("iotum.participant", in2, out2, false)}, spans[stayID(key, in2)], "the second stay")
 	require.Len(t, spans, 3, "the conference and the two stays, no more: %+v", spans)
 }
 
@@ -305,10 +311,7 @@ func TestDefectRejoinInTheSameSecond(t *testing.T) {
 		stayMove{"leave_conference", hms(14, 30, 0)},
 		stayMove{"leave_conference", hms(14, 10, 0)}, // retried late
 	)
-	key := iotumParticipantKey(conf, who)
-	require.Equal(t, []seenSpan{seen("iotum.participant", hms(14, 0, 0), hms(14, 10, 0), false)}, spans[stayID(key, hms(14, 0, 0))], "the first stay")
-	require.Equal(t, []seenSpan{seen("iotum.participant", hms(14, 10, 0), hms(14, 30, 0), false)}, spans[stayID(key, hms(14, 10, 0))], "the second stay")
-	require.Len(t, spans, 3, "the conference and the two stays, no more: %+v", spans)
+	requireTwoStays(t, spans, iotumParticipantKey(conf, who), hms(14, 0, 0), hms(14, 10, 0), hms(14, 10, 0), hms(14, 30, 0))
 }
 
 // While the traces pipeline refuses for now (memory_limiter's plain
