@@ -91,8 +91,8 @@ func (t *Tracker) Open() int {
 type Emit func(spans ptrace.Traces) error
 
 // Apply moves the lifecycles by the events' transitions, arrived at now, as one transaction on the
-// roots they touch (txn.go): it emits the spans whose grace is over and, only once emit took them,
-// stores what changed, so that a refused delivery, retried by its platform, does it all again.
+// roots they touch (txn.go): it emits the spans whose grace is over (none while there is a grace:
+// the check emits them) and stores what changed. Refused, see below.
 func (t *Tracker) Apply(src translate.Source, events []provider.Event, now time.Time, emit Emit) error {
 	x := txn{tracker: t}
 	defer x.release()

@@ -138,7 +138,7 @@ func (t *Tracker) unsettle(x *txn) {
 }
 
 // keep makes g, held under l's lock, what memory has of l's root: its
-// attributes owned, its counts and its place in the expiry heap.
+// counts and its places in the heaps.
 func (t *Tracker) keep(l *life, src translate.Source, g group) {
 	s := g.stats(t.lim)
 	dOpen, dKept := s.open-l.nOpen, s.kept-l.nKept
